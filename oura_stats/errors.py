@@ -1,0 +1,43 @@
+"""One exception hierarchy; `cli.py` turns each into one stderr line and an exit code."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class OuraStatsError(Exception):
+    """Base of every error this tool reports to the user as one line."""
+
+    exit_code = EXIT_FAILED
+
+
+class ConfigError(OuraStatsError):
+    """Bad arguments, environment or files: the user must change something before rerunning."""
+
+    exit_code = EXIT_USAGE
+
+
+class LockBusyError(OuraStatsError):
+    """Another oura-stats run holds the lock on the state file."""
+
+
+class StopRequested(OuraStatsError):  # noqa: N818 - a signal, not a failure
+    """SIGTERM/SIGINT arrived; work in flight is abandoned without touching finished files."""
+
+
+class ApiError(OuraStatsError):
+    """The API refused or failed a request for one category (400/404/422/426, retries exhausted)."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ForbiddenError(ApiError):
+    """403: the token lacks the scope for this category, or the Oura membership has lapsed."""
+
+
+class AuthError(OuraStatsError):
+    """The access token is invalid, expired or revoked and cannot be refreshed: stop the run."""
