@@ -40,7 +40,7 @@ def atomic_binary_writer(path: Path, *, mode: int = 0o644) -> Iterator[IO[bytes]
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(temp_path, path)
+        temp_path.replace(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             temp_path.unlink()

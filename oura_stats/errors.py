@@ -23,7 +23,7 @@ class LockBusyError(OuraStatsError):
     """Another oura-stats run holds the lock on the state file."""
 
 
-class StopRequested(OuraStatsError):  # noqa: N818 - a signal, not a failure
+class StopRequested(OuraStatsError):
     """SIGTERM/SIGINT arrived; work in flight is abandoned without touching finished files."""
 
 

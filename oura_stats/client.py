@@ -1,0 +1,273 @@
+"""The Oura API v2 over HTTP: paging, retries with backoff, rate limits, typed errors.
+
+The client yields documents page by page and knows nothing about CSV files or state.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+import random
+import threading
+import time
+from collections.abc import Generator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from oura_stats import __version__
+from oura_stats.errors import ApiError, AuthError, ConfigError, ForbiddenError, StopRequested
+from oura_stats.ratelimit import Pacer
+from oura_stats.tokens import TokenProvider
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BASE_URL = "https://api.ouraring.com"
+TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
+MAX_PAGES = 100_000  # far beyond any real history; guards against a server that never ends
+_TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+Document = dict[str, Any]
+
+
+@dataclass
+class RequestStats:
+    """Requests sent for one category (thread-safe counter)."""
+
+    requests: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self) -> None:
+        with self._lock:
+            self.requests += 1
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    attempts: int = 5  # tries per request for 5xx, network errors and bad bodies
+    backoff_base: float = 1.0  # seconds; doubles each attempt, with full jitter
+    backoff_cap: float = 60.0
+    rate_limit_retries: int = 20  # 429s tolerated for one request
+    longest_wait: float = 900.0  # a Retry-After beyond this fails the category instead
+
+
+class OuraClient:
+    """One `requests.Session` against the API, shared by every worker thread."""
+
+    def __init__(
+        self,
+        base_url: str,
+        tokens: TokenProvider,
+        *,
+        pacer: Pacer | None = None,
+        retry: RetryPolicy | None = None,
+        stop: threading.Event | None = None,
+        pool_size: int = 10,
+    ) -> None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f"invalid API base URL {base_url!r}; expected e.g. {DEFAULT_BASE_URL}"
+            )
+        self.base_url = base_url.rstrip("/")
+        self._tokens = tokens
+        self._pacer = pacer or Pacer()
+        self._retry = retry or RetryPolicy()
+        self._stop = stop or threading.Event()
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        self._session.headers["User-Agent"] = f"oura-stats/{__version__}"
+
+    def close(self) -> None:
+        self._session.close()
+
+    def iter_pages(
+        self, path: str, params: Mapping[str, str], stats: RequestStats
+    ) -> Generator[list[Document], None, None]:
+        """Each page's documents, following `next_token` to the end."""
+        query = dict(params)
+        seen_tokens: set[str] = set()
+        for _ in range(MAX_PAGES):
+            body = self._get(path, query, stats)
+            data = body.get("data") if isinstance(body, dict) else None
+            if not isinstance(data, list):
+                raise ApiError(f"unexpected response from {path}: no 'data' list")
+            yield data
+            token = body.get("next_token")
+            if not token:
+                return
+            if token in seen_tokens:
+                raise ApiError(f"{path} returned the same next_token twice; stopped paging")
+            seen_tokens.add(token)
+            query["next_token"] = token
+        raise ApiError(f"{path} returned more than {MAX_PAGES} pages; stopped paging")
+
+    def get_object(self, path: str, stats: RequestStats) -> Document:
+        """A single bare document (personal_info)."""
+        body = self._get(path, {}, stats)
+        if not isinstance(body, dict):
+            raise ApiError(f"unexpected response from {path}: not an object")
+        return body
+
+    def _get(self, path: str, params: Mapping[str, str], stats: RequestStats) -> Any:
+        failures = 0
+        rate_limited = 0
+        renewed = False
+        while True:
+            if self._stop.is_set():
+                raise StopRequested("stopped")
+            self._pacer.acquire(self._stop)
+            token = self._tokens.access_token()
+            try:
+                response = self._session.get(
+                    self.base_url + path,
+                    params=params,
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=TIMEOUT,
+                )
+            except _TRANSIENT as error:
+                failures += 1
+                self._give_up_or_wait(
+                    failures, f"could not reach the Oura API ({_describe(error)})"
+                )
+                continue
+            except requests.RequestException as error:
+                raise ApiError(f"request to {path} failed: {_describe(error)}") from error
+            stats.count()
+            status = response.status_code
+            if status == 200:
+                try:
+                    return response.json()
+                except ValueError:
+                    failures += 1
+                    self._give_up_or_wait(failures, "the Oura API sent a body that is not JSON")
+                    continue
+            if status == 401:
+                if "scope" in response.text.lower():
+                    raise ForbiddenError(_forbidden_message(response), status=status)
+                if not renewed and self._tokens.renew_after_rejection(token):
+                    renewed = True
+                    continue
+                raise AuthError(
+                    "the Oura API rejected the access token (invalid, expired or revoked): "
+                    "run `oura-stats auth login`, or pass a new --token"
+                )
+            if status == 403:
+                raise ForbiddenError(_forbidden_message(response), status=status)
+            if status == 429:
+                rate_limited += 1
+                self._wait_for_rate_limit(response, rate_limited)
+                continue
+            if status >= 500:
+                failures += 1
+                self._give_up_or_wait(failures, f"the Oura API answered {status}")
+                continue
+            raise ApiError(_error_message(response), status=status)
+
+    def _give_up_or_wait(self, failures: int, problem: str) -> None:
+        policy = self._retry
+        if failures >= policy.attempts:
+            raise ApiError(f"{problem}; gave up after {failures} attempts")
+        delay = min(policy.backoff_cap, policy.backoff_base * 2 ** (failures - 1))
+        delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
+        log.debug("%s; retrying in %.1f s", problem, delay)
+        self._sleep(delay)
+
+    def _wait_for_rate_limit(self, response: requests.Response, count: int) -> None:
+        policy = self._retry
+        wait = _retry_after(response)
+        if wait is None:
+            wait = min(policy.backoff_cap, policy.backoff_base * 2 ** min(count, 10))
+        if count > policy.rate_limit_retries or wait > policy.longest_wait:
+            raise ApiError(
+                f"rate limited by the Oura API (retry after {wait:.0f} s); "
+                "try again later or fetch fewer categories at once",
+                status=429,
+            )
+        log.info("rate limited by the Oura API; waiting %.1f s", wait)
+        self._pacer.pause(wait)  # every worker waits, not just this one
+
+    def _sleep(self, seconds: float) -> None:
+        if self._stop.wait(seconds):
+            raise StopRequested("stopped")
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait from Retry-After (seconds or HTTP date) or X-RateLimit-Reset (epoch)."""
+    header = response.headers.get("Retry-After")
+    if header:
+        try:
+            return max(0.0, float(header))
+        except ValueError:
+            try:
+                moment = email.utils.parsedate_to_datetime(header)
+            except (TypeError, ValueError):
+                moment = None
+            if moment is not None:
+                return max(0.0, moment.timestamp() - time.time())
+    reset = response.headers.get("X-RateLimit-Reset")
+    if reset:
+        try:
+            return max(0.0, float(reset) - time.time())
+        except ValueError:
+            return None
+    return None
+
+
+def _api_detail(response: requests.Response) -> str:
+    """The API's own explanation: FastAPI `detail` (text or validation list), else the text."""
+    try:
+        body = response.json()
+    except ValueError:
+        return " ".join(response.text.split())[:200]
+    detail = (
+        body.get("detail", body.get("message", body.get("title")))
+        if isinstance(body, dict)
+        else body
+    )
+    if isinstance(detail, list):
+        parts = []
+        for item in detail:
+            if isinstance(item, dict):
+                where = ".".join(str(p) for p in item.get("loc", []) if p != "query")
+                parts.append(f"{where}: {item.get('msg', '')}".strip(": "))
+            else:
+                parts.append(str(item))
+        return "; ".join(parts)
+    return str(detail)[:300] if detail is not None else ""
+
+
+def _error_message(response: requests.Response) -> str:
+    detail = _api_detail(response)
+    status = response.status_code
+    if status == 426:
+        return (
+            f"the Oura API answered 426 ({detail or 'upgrade required'}): update the Oura app "
+            "on your phone and open it once, then rerun"
+        )
+    return f"the Oura API answered {status}: {detail or response.reason}"
+
+
+def _forbidden_message(response: requests.Response) -> str:
+    detail = _api_detail(response)
+    return (
+        f"access denied ({response.status_code}{': ' + detail if detail else ''}): the token lacks "
+        "the scope for this data, or the Oura membership is inactive; grant the scope with "
+        "`oura-stats auth login` or leave the category out with --categories"
+    )
+
+
+def _describe(error: Exception) -> str:
+    # requests' messages can be long chains; the class name and first line are what helps.
+    text = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}"[:200]

@@ -1,0 +1,372 @@
+"""Runs the categories: plans windows, fetches pages concurrently, stores rows, moves cursors.
+
+The only module that knows the client, the flattener, the store and the state together.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import contextlib
+import datetime as dt
+import logging
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from oura_stats.atomic import remove_stale_temp_files
+from oura_stats.categories import BY_NAME, Category, Kind
+from oura_stats.client import Document, OuraClient, RequestStats
+from oura_stats.errors import AuthError, ConfigError, OuraStatsError, StopRequested
+from oura_stats.flatten import flatten
+from oura_stats.state import CategoryState, State
+from oura_stats.store import CategoryStore
+from oura_stats.windows import (
+    EARLIEST_DAY,
+    Options,
+    Window,
+    history_floor,
+    in_window,
+    plan_window,
+    request_params,
+)
+
+log = logging.getLogger(__name__)
+
+DEFAULT_CONCURRENCY = 4
+RING = BY_NAME["ring_configuration"]
+CALIBRATION_MARGIN = dt.timedelta(days=31)
+
+
+@dataclass
+class Outcome:
+    """What one category's part of a run did."""
+
+    category: str
+    new: int = 0
+    updated: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class RunConfig:
+    output_dir: Path
+    categories: list[Category]
+    options: Options
+    sandbox: bool = False
+    concurrency: int = DEFAULT_CONCURRENCY
+
+
+@dataclass
+class _Job:
+    """One category in flight: its window, its rows so far, and how many requests remain."""
+
+    category: Category
+    window: Window | None
+    saved: CategoryState
+    store: CategoryStore
+    chunks: list[dict[str, str]]
+    stats: RequestStats = field(default_factory=RequestStats)
+    prefetched: list[Document] | None = None  # ring_configuration, read while planning
+    started: float = field(default_factory=time.monotonic)
+    error: str | None = None
+    remaining: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class Collector:
+    """Collects the selected categories once into the output directory."""
+
+    def __init__(
+        self,
+        client: OuraClient,
+        state: State,
+        config: RunConfig,
+        *,
+        stop: threading.Event | None = None,
+        clock: Callable[[], dt.datetime] = now_utc,
+    ) -> None:
+        self._client = client
+        self._state = state
+        self._config = config
+        self._stop = stop or threading.Event()
+        self._clock = clock
+        self._auth_failure: str | None = None
+        self._outcomes: dict[str, Outcome] = {}
+        self._extra_requests = RequestStats()
+        self._floor: dt.date | None = None
+
+    def run(self) -> list[Outcome]:
+        started = self._clock()
+        prepare_output_dir(self._config.output_dir)
+        jobs = self._plan()
+        self._execute(jobs)
+        outcomes = [self._outcomes[c.name] for c in self._config.categories]
+        self._state.record_run(_run_record(started, self._clock(), outcomes))
+        self._state.save()
+        return outcomes
+
+    @property
+    def extra_requests(self) -> int:
+        """Requests made only to plan the first run (ring set-up dates, first score day)."""
+        return self._extra_requests.requests
+
+    # planning ---------------------------------------------------------------------------
+
+    def _plan(self) -> list[_Job]:
+        output_dir = self._config.output_dir
+        ring_docs: list[Document] | None = None
+        jobs = []
+        for category in self._config.categories:
+            remove_stale_temp_files(output_dir, f"{category.name}.csv")
+            if self._config.sandbox and not category.has_sandbox:
+                self._outcomes[category.name] = Outcome(category.name, skipped="no sandbox data")
+                continue
+            saved = self._saved(category)
+            store = CategoryStore(category, output_dir)
+            window = None
+            if category.kind in (Kind.DAILY, Kind.SERIES):
+                floor = EARLIEST_DAY
+                if self._needs_floor(category, saved):
+                    if ring_docs is None:
+                        ring_docs = self._ring_documents()
+                    floor = self._history_floor(ring_docs)
+                window = plan_window(saved, self._config.options, floor)
+            job = _Job(category, window, saved, store, _chunks(category, window))
+            if category is RING and ring_docs is not None:
+                job.prefetched = ring_docs
+            jobs.append(job)
+        return jobs
+
+    def _saved(self, category: Category) -> CategoryState:
+        saved = self._state.category(category.name)
+        csv_path = self._config.output_dir / f"{category.name}.csv"
+        if saved.complete_until is not None and not csv_path.exists():
+            log.warning(
+                "%s: %s is missing; fetching its whole history again", category.name, csv_path
+            )
+            self._state.forget(category.name)
+            return CategoryState()
+        return saved
+
+    def _needs_floor(self, category: Category, saved: CategoryState) -> bool:
+        """Only a first run of a category split into many requests gains from a later floor."""
+        return (
+            saved.complete_until is None
+            and self._config.options.start is None
+            and category.max_days is not None
+        )
+
+    def _history_floor(self, ring_docs: list[Document]) -> dt.date:
+        """The first day worth asking for: from the rings' set-up dates, else from the first
+        readiness score (a month earlier: scores begin after the ring's calibration)."""
+        if self._floor is None:
+            self._floor = history_floor([d.get("set_up_at") for d in ring_docs])
+            if self._floor == EARLIEST_DAY:
+                first = self._first_scored_day()
+                if first is not None:
+                    self._floor = max(EARLIEST_DAY, first - CALIBRATION_MARGIN)
+        return self._floor
+
+    def _first_scored_day(self) -> dt.date | None:
+        category = BY_NAME["daily_readiness"]
+        path = category.sandbox_path if self._config.sandbox else category.path
+        end = self._config.options.today + dt.timedelta(days=1)
+        params = {"start_date": EARLIEST_DAY.isoformat(), "end_date": end.isoformat()}
+        pages = self._client.iter_pages(path, params, self._extra_requests)
+        try:
+            days = [str(doc.get("day")) for doc in next(pages, [])]
+        except OuraStatsError as error:
+            if isinstance(error, AuthError | StopRequested):
+                raise
+            log.info("first readiness day unavailable (%s)", error)
+            return None
+        finally:
+            pages.close()
+        first = min((d for d in days if d), default=None)
+        return dt.date.fromisoformat(first[:10]) if first else None
+
+    def _ring_documents(self) -> list[Document]:
+        try:
+            path = RING.sandbox_path if self._config.sandbox else RING.path
+            return [
+                d for page in self._client.iter_pages(path, {}, self._extra_requests) for d in page
+            ]
+        except OuraStatsError as error:
+            if isinstance(error, AuthError | StopRequested):
+                raise
+            log.info("ring set-up dates unavailable (%s); starting from %s", error, EARLIEST_DAY)
+            return []
+
+    # execution --------------------------------------------------------------------------
+
+    def _execute(self, jobs: list[_Job]) -> None:
+        tasks = [(job, chunk) for job in jobs for chunk in job.chunks]
+        for job in jobs:
+            job.remaining = len(job.chunks)
+        workers = max(1, min(self._config.concurrency, len(tasks)))
+        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
+            futures = [pool.submit(self._run_chunk, job, chunk) for job, chunk in tasks]
+            for future in futures:
+                future.result()
+
+    def _run_chunk(self, job: _Job, params: dict[str, str]) -> None:
+        try:
+            if job.error is None:
+                self._fetch_into(job, params)
+        except StopRequested:
+            self._fail(job, "stopped before finishing; nothing of it was saved this run")
+        except AuthError as error:
+            self._auth_failure = str(error)
+            self._fail(job, str(error))
+        except OuraStatsError as error:
+            self._fail(job, str(error))
+        except Exception as error:  # one category's bug must not sink the others
+            log.debug("%s: unexpected error", job.category.name, exc_info=True)
+            self._fail(job, f"unexpected error: {type(error).__name__}: {error}")
+        with job.lock:
+            job.remaining -= 1
+            last = job.remaining == 0
+        if last:
+            self._finish(job)
+
+    def _fetch_into(self, job: _Job, params: dict[str, str]) -> None:
+        if self._stop.is_set():
+            raise StopRequested("stopped")
+        if self._auth_failure is not None:
+            raise AuthError(self._auth_failure)
+        category = job.category
+        path = category.sandbox_path if self._config.sandbox else category.path
+        if category.kind is Kind.SINGLE:
+            job.store.add([flatten(self._client.get_object(path, job.stats))])
+            return
+        if job.prefetched is not None:
+            job.store.add(flatten(doc) for doc in job.prefetched)
+            return
+        for page in self._client.iter_pages(path, params, job.stats):
+            job.store.add(flatten(doc) for doc in self._kept(job, page))
+            if job.error is not None:  # another chunk of this category failed: stop early
+                return
+
+    @staticmethod
+    def _kept(job: _Job, page: Iterable[Document]) -> Iterable[Document]:
+        window, field_name = job.window, job.category.time_field
+        if window is None or not window.trim or job.category.kind is not Kind.DAILY:
+            return page
+        assert field_name is not None
+        return (doc for doc in page if in_window(str(doc.get(field_name) or ""), window))
+
+    def _fail(self, job: _Job, message: str) -> None:
+        with job.lock:
+            if job.error is None:
+                job.error = message
+
+    def _finish(self, job: _Job) -> None:
+        name = job.category.name
+        outcome = Outcome(name)
+        self._outcomes[name] = outcome
+        if job.error is None:
+            try:
+                result = job.store.commit()
+                outcome.new, outcome.updated = result.new, result.updated
+                self._state.record_success(name, self._advanced(job))
+            except (OSError, OuraStatsError) as error:
+                job.error = f"could not write {job.store.path}: {error}"
+        if job.error is not None:
+            job.store.discard()
+            outcome.error = job.error
+            self._state.record_failure(name, job.error, self._clock().isoformat())
+            log.error("%s: %s", name, job.error)
+        outcome.requests = job.stats.requests
+        outcome.seconds = time.monotonic() - job.started
+        with contextlib.suppress(OSError):
+            self._state.save()  # the CSV is on disk: now the state may say so
+
+    def _advanced(self, job: _Job) -> CategoryState:
+        saved, window, newest = job.saved, job.window, job.store.newest_time
+        success = self._clock().isoformat(timespec="seconds")
+        if window is None or not window.advances_state:
+            return CategoryState(saved.cursor, saved.complete_until, success)
+        cursor = max(filter(None, (saved.cursor, newest)), default=None)
+        complete = max(filter(None, (saved.complete_until, window.end.isoformat())))
+        return CategoryState(cursor, complete, success)
+
+
+def _chunks(category: Category, window: Window | None) -> list[dict[str, str]]:
+    return request_params(category, window) if window is not None else [{}]
+
+
+def prepare_output_dir(directory: Path) -> None:
+    """Create the output directory, or say clearly why it cannot be used."""
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"output directory {directory} is a file; choose another --output-dir")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=directory)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write to output directory {directory} ({error.strerror}); "
+            "choose another --output-dir or fix its permissions"
+        ) from error
+
+
+def _run_record(
+    started: dt.datetime, finished: dt.datetime, outcomes: list[Outcome]
+) -> dict[str, Any]:
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "categories": {
+            o.category: {
+                "new": o.new,
+                "updated": o.updated,
+                "requests": o.requests,
+                "seconds": round(o.seconds, 3),
+                "error": o.error,
+                **({"skipped": o.skipped} if o.skipped else {}),
+            }
+            for o in outcomes
+        },
+    }
+
+
+def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int = 0) -> list[str]:
+    """One line per category and a total, for stderr at the end of a run."""
+    width = max((len(o.category) for o in outcomes), default=8)
+    lines = []
+    for o in outcomes:
+        if o.skipped:
+            status = f"skipped: {o.skipped}"
+        elif o.error:
+            status = "FAILED"
+        else:
+            status = "ok"
+        lines.append(
+            f"{o.category:<{width}}  {o.new:>7,} new  {o.updated:>6,} updated  "
+            f"{o.requests:>5,} requests  {o.seconds:6.1f} s  {status}"
+        )
+    failed = sum(1 for o in outcomes if o.error)
+    total_requests = sum(o.requests for o in outcomes) + extra_requests
+    lines.append(
+        f"total: {sum(o.new for o in outcomes):,} new, {sum(o.updated for o in outcomes):,} "
+        f"updated, {total_requests:,} requests in {seconds:.1f} s; "
+        + (f"{failed} of {len(outcomes)} categories failed" if failed else "all categories ok")
+    )
+    return lines

@@ -1,0 +1,88 @@
+"""One collection round: take the lock, load the state, collect, report. Shared by
+`fetch` (once) and `service` (every interval)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from oura_stats.categories import Category
+from oura_stats.client import OuraClient
+from oura_stats.collector import Collector, Outcome, RunConfig, summary_lines
+from oura_stats.errors import EXIT_FAILED, EXIT_OK
+from oura_stats.state import RunLock, State
+from oura_stats.tokens import TokenProvider
+from oura_stats.windows import Options
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a round needs, validated by the CLI."""
+
+    base_url: str
+    output_dir: Path
+    state_path: Path
+    categories: list[Category]
+    start: dt.date | None
+    end: dt.date | None
+    lookback_days: int
+    sandbox: bool
+    concurrency: int
+    reset_state: bool = False
+
+
+def run_round(
+    settings: Settings,
+    tokens: TokenProvider,
+    stop: threading.Event,
+    *,
+    today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
+) -> int:
+    """Collect once; return 0 when every category succeeded, else 1 (errors are logged)."""
+    began = time.monotonic()
+    with RunLock(settings.state_path):
+        if settings.reset_state:
+            with contextlib.suppress(FileNotFoundError):
+                settings.state_path.unlink()
+        state = State.load(settings.state_path)
+        options = Options(
+            today=today(),
+            lookback_days=settings.lookback_days,
+            start=settings.start,
+            end=settings.end,
+        )
+        config = RunConfig(
+            output_dir=settings.output_dir,
+            categories=settings.categories,
+            options=options,
+            sandbox=settings.sandbox,
+            concurrency=settings.concurrency,
+        )
+        client = OuraClient(
+            settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2
+        )
+        try:
+            collector = Collector(client, state, config, stop=stop)
+            outcomes = collector.run()
+        finally:
+            client.close()
+    report(outcomes, time.monotonic() - began, collector.extra_requests)
+    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+
+
+def report(outcomes: list[Outcome], seconds: float, extra_requests: int) -> None:
+    for line in summary_lines(outcomes, seconds, extra_requests):
+        log.info("%s", line)
+
+
+def without_reset(settings: Settings) -> Settings:
+    """A reset applies to the first round only."""
+    return replace(settings, reset_state=False)

@@ -1,0 +1,55 @@
+"""Sorted runs of rows spilled to disk, so a backfill never holds a whole history in memory."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pickle
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from oura_stats.atomic import TEMP_SUFFIX
+
+_CHUNK = 4096
+
+
+class Spool:
+    """Temp files beside the CSV, each holding one sorted run; removed by `close`."""
+
+    def __init__(self, directory: Path, name: str) -> None:
+        self._directory = directory
+        self._prefix = f".{name}."
+        self._paths: list[Path] = []
+
+    def write_run(self, items: list[Any]) -> None:
+        """Store `items` (already sorted) as one run."""
+        fd, name = tempfile.mkstemp(
+            prefix=self._prefix, suffix=f".run{TEMP_SUFFIX}", dir=self._directory
+        )
+        path = Path(name)
+        self._paths.append(path)
+        with os.fdopen(fd, "wb") as handle:
+            for start in range(0, len(items), _CHUNK):
+                pickle.dump(items[start : start + _CHUNK], handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def runs(self) -> list[Iterator[Any]]:
+        """One lazy reader per run, each yielding its items in order."""
+        return [self._read(path) for path in self._paths]
+
+    @staticmethod
+    def _read(path: Path) -> Iterator[Any]:
+        with path.open("rb") as handle:
+            while True:
+                try:
+                    chunk = pickle.load(handle)  # noqa: S301 - our own temp file, written above
+                except EOFError:
+                    return
+                yield from chunk
+
+    def close(self) -> None:
+        for path in self._paths:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+        self._paths.clear()

@@ -1,0 +1,159 @@
+"""The JSON state file (cursors and run history) and the lock that keeps runs apart."""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import fcntl
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from oura_stats.atomic import write_text_atomic
+from oura_stats.errors import ConfigError, LockBusyError
+
+VERSION = 1
+RUN_HISTORY = 50
+
+
+@dataclass
+class CategoryState:
+    """What is stored for one category.
+
+    cursor: time key of the newest row stored (a day, or a UTC instant for time series).
+    complete_until: last day through which the history was fetched without a gap.
+    """
+
+    cursor: str | None = None
+    complete_until: str | None = None
+    last_success: str | None = None
+
+
+class State:
+    """The state file's content; thread-safe; saved atomically, only after the CSVs it describes."""
+
+    def __init__(self, path: Path, data: dict[str, Any]) -> None:
+        self.path = path
+        self._data = data
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(cls, path: Path) -> State:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls(path, {"version": VERSION, "categories": {}, "runs": []})
+        except OSError as error:
+            raise ConfigError(f"cannot read state file {path}: {error.strerror}") from error
+        return cls(path, _parse(path, text))
+
+    def category(self, name: str) -> CategoryState:
+        with self._lock:
+            entry = self._data["categories"].get(name, {})
+            return CategoryState(
+                cursor=entry.get("cursor"),
+                complete_until=entry.get("complete_until"),
+                last_success=entry.get("last_success"),
+            )
+
+    def forget(self, name: str) -> None:
+        """Drop a category's cursors (its CSV vanished): the next run refetches its history."""
+        with self._lock:
+            self._data["categories"].pop(name, None)
+
+    def record_success(self, name: str, new: CategoryState) -> None:
+        with self._lock:
+            entry = self._data["categories"].setdefault(name, {})
+            entry.update(
+                cursor=new.cursor, complete_until=new.complete_until, last_success=new.last_success
+            )
+            entry.pop("last_error", None)
+            entry.pop("failing_since", None)
+
+    def record_failure(self, name: str, message: str, at: str) -> None:
+        with self._lock:
+            entry = self._data["categories"].setdefault(name, {})
+            entry["last_error"] = {"message": message, "at": at}
+            entry.setdefault("failing_since", at)
+
+    def record_run(self, run: dict[str, Any]) -> None:
+        with self._lock:
+            runs = self._data.setdefault("runs", [])
+            runs.append(run)
+            del runs[:-RUN_HISTORY]
+
+    def snapshot(self) -> dict[str, Any]:
+        with self._lock:
+            return copy.deepcopy(self._data)
+
+    def save(self) -> None:
+        with self._lock:
+            text = json.dumps(self._data, indent=2, sort_keys=True) + "\n"
+            write_text_atomic(self.path, text)
+
+
+def _parse(path: Path, text: str) -> dict[str, Any]:
+    fix = "fix or remove it, or rerun with --reset-state to refetch everything"
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ConfigError(f"state file {path} is corrupt ({error.msg}); {fix}") from error
+    if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
+        raise ConfigError(f"state file {path} is not an oura-stats state file; {fix}")
+    if data.get("version") != VERSION:
+        raise ConfigError(
+            f"state file {path} has version {data.get('version')!r}, this oura-stats "
+            f"reads version {VERSION}; upgrade oura-stats or {fix}"
+        )
+    data.setdefault("runs", [])
+    return data
+
+
+class RunLock:
+    """An exclusive, non-blocking lock on `<state file>.lock` held for a whole run.
+
+    The lock file (not the state file, which is replaced on every save) carries the flock;
+    the kernel releases it when the process dies, so a killed run never leaves it stuck.
+    """
+
+    def __init__(self, state_path: Path) -> None:
+        self.path = state_path.with_name(state_path.name + ".lock")
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot create lock file {self.path}: {error.strerror}; "
+                "check that the state file's directory exists and is writable"
+            ) from error
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(fd)
+            raise LockBusyError(
+                f"another oura-stats run (pid {holder}) is using {self.path.with_suffix('')}; "
+                "this run did nothing, try again when it has finished"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()

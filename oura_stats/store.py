@@ -1,0 +1,359 @@
+"""One CSV per category: upsert rows by key, keep the file sorted, replace it atomically.
+
+Rows for a run are gathered with `add` (from several threads if need be), kept sorted in
+bounded memory (spilling sorted runs to disk), then merged into the existing file by
+`commit`. When only recent rows change, the untouched history is copied as bytes and the
+recent tail alone is parsed and merged; when nothing changed, the file is not rewritten.
+"""
+
+from __future__ import annotations
+
+import heapq
+import io
+import mmap
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from oura_stats.atomic import atomic_binary_writer, atomic_writer
+from oura_stats.categories import Category
+from oura_stats.csvfile import (
+    CsvFormatError,
+    RowWriter,
+    find_tail_start,
+    iter_rows,
+    read_header,
+    time_key,
+)
+from oura_stats.flatten import Row
+from oura_stats.spool import Spool
+
+Ident = tuple[str, ...]
+Item = tuple[str, Ident, int, Row]  # (time key, identity, arrival sequence, row)
+Merged = tuple[str, Ident, list[str]]
+
+SPOOL_BYTES = 16 << 20
+_MAX_KEYS_SEARCHED = 1000
+_ROW_OVERHEAD = 64
+
+
+@dataclass
+class MergeResult:
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: bool = False
+
+
+class CategoryStore:
+    """Collects one category's rows during a run and merges them into `<dir>/<name>.csv`."""
+
+    def __init__(self, category: Category, directory: Path, *, spool_bytes: int = SPOOL_BYTES):
+        self.category = category
+        self.path = directory / f"{category.name}.csv"
+        self._spool = Spool(directory, self.path.name)
+        self._spool_bytes = spool_bytes
+        self._lock = threading.Lock()
+        self._buffer: list[Item] = []
+        self._buffer_bytes = 0
+        self._sequence = 0
+        self._columns: dict[str, None] = dict.fromkeys(category.lead_columns)
+        self._column_set = set(self._columns)
+        self._latest: dict[Ident, int] = {}  # id-keyed categories only: newest arrival per key
+        self.newest_time: str | None = None  # largest time key added this run
+        self.oldest_time: str | None = None
+        self._identity = _identity_of_mapping(category)
+
+    @property
+    def rows_added(self) -> int:
+        return self._sequence
+
+    def add(self, rows: Iterable[Row]) -> None:
+        """Take rows (flattened documents) for this run; the newest arrival of a key wins."""
+        time_field = self.category.time_field
+        track_latest = not self.category.time_in_key
+        with self._lock:
+            for row in rows:
+                if not row.keys() <= self._column_set:
+                    self._add_columns(row)
+                order = time_key(row.get(time_field, "")) if time_field else ""
+                ident = self._identity(row, order)
+                self._sequence += 1
+                if track_latest:
+                    self._latest[ident] = self._sequence
+                if self.newest_time is None or order > self.newest_time:
+                    self.newest_time = order
+                if self.oldest_time is None or order < self.oldest_time:
+                    self.oldest_time = order
+                self._buffer.append((order, ident, self._sequence, row))
+                self._buffer_bytes += _ROW_OVERHEAD + sum(map(len, row.values()))
+                if self._buffer_bytes > self._spool_bytes:
+                    self._spill()
+
+    def _add_columns(self, row: Row) -> None:
+        for name in row:
+            if name not in self._column_set:
+                self._columns[name] = None
+                self._column_set.add(name)
+
+    def _spill(self) -> None:
+        self._buffer.sort()
+        self._spool.write_run(self._buffer)
+        self._buffer = []
+        self._buffer_bytes = 0
+
+    def discard(self) -> None:
+        """Forget this run's rows; the CSV is untouched."""
+        with self._lock:
+            self._buffer = []
+            self._spool.close()
+
+    def commit(self) -> MergeResult:
+        """Merge this run's rows into the CSV (atomically) and report what changed."""
+        with self._lock:
+            try:
+                if self._sequence == 0:
+                    return MergeResult()
+                self._buffer.sort()
+                if not self.path.exists():
+                    return self._write_new_file()
+                with self.path.open("rb") as handle:
+                    return self._merge_into(handle)
+            finally:
+                self._buffer = []
+                self._spool.close()
+
+    def _new_items(self) -> Iterator[Item]:
+        """This run's rows in order, one per key (the latest arrival)."""
+        merged: Iterator[Item] = heapq.merge(self._buffer, *self._spool.runs())
+        if self.category.time_in_key:
+            return _last_of_each_run(merged)
+        latest = self._latest
+        return (item for item in merged if latest[item[1]] == item[2])
+
+    def _new_rows(self, header: list[str]) -> Iterator[Merged]:
+        for order, ident, _, row in self._new_items():
+            yield order, ident, [row.get(column, "") for column in header]
+
+    def _write_new_file(self) -> MergeResult:
+        header = list(self._columns)
+        result = MergeResult(written=True)
+        with atomic_writer(self.path) as handle:
+            writer = RowWriter(handle)
+            writer.write(header)
+            for _, _, values in self._new_rows(header):
+                writer.write(values)
+                result.new += 1
+        return result
+
+    def _merge_into(self, handle: IO[bytes]) -> MergeResult:
+        old_header, header_end = read_header(handle)
+        missing = [column for column in self.category.key if column not in old_header]
+        if missing:
+            raise CsvFormatError(f"{self.path} lacks the key column(s) {', '.join(missing)}")
+        known = set(old_header)
+        header = old_header + [column for column in self._columns if column not in known]
+        tail_start = header_end
+        if header == old_header and self.category.time_field in old_header:
+            tail_start = self._tail_start(handle, old_header, header_end)
+        merger = _Merger(self.category, old_header, header, set(self._latest))
+        merged = merger.merge(iter_rows(handle, tail_start), self._new_rows(header))
+        if tail_start == header_end:
+            self._write(handle, header, 0, merged)
+            return merger.result(written=True)
+        tail = list(merged)  # bounded: find_tail_start limits the tail's size
+        if not merger.changed:
+            return merger.result(written=False)
+        self._write(handle, None, tail_start, iter(tail))
+        return merger.result(written=True)
+
+    def _tail_start(self, handle: IO[bytes], header: list[str], header_end: int) -> int:
+        assert self.category.time_field is not None and self.oldest_time is not None
+        time_index = header.index(self.category.time_field)
+        start = find_tail_start(handle, header_end, time_index, self.oldest_time)
+        if start > header_end and not self.category.time_in_key and self._ids_before(handle, start):
+            return header_end
+        return start
+
+    def _ids_before(self, handle: IO[bytes], end: int) -> bool:
+        """Could a key of this run stand in the bytes before `end` (a document whose day moved)?"""
+        if len(self._latest) > _MAX_KEYS_SEARCHED:
+            return True
+        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as history:
+            return any(
+                part and history.find(part.encode(), 0, end) >= 0
+                for ident in self._latest
+                for part in ident
+            )
+
+    def _write(
+        self, source: IO[bytes], header: list[str] | None, prefix_end: int, rows: Iterator[Merged]
+    ) -> None:
+        """Write `header` (or the source's bytes up to `prefix_end`), then `rows`."""
+        with atomic_binary_writer(self.path) as raw:
+            if header is None:
+                source.seek(0)
+                _copy_bytes(source, raw, prefix_end)
+            text = _text(raw)
+            writer = RowWriter(text)
+            if header is not None:
+                writer.write(header)
+            for _, _, values in rows:
+                writer.write(values)
+            text.flush()
+            text.detach()
+
+
+class _Merger:
+    """Merges sorted old rows and sorted new rows; new rows replace old rows with their key."""
+
+    def __init__(
+        self, category: Category, old_header: list[str], header: list[str], new_keys: set[Ident]
+    ) -> None:
+        self._pad = [""] * (len(header) - len(old_header))
+        self._time_index = (
+            old_header.index(category.time_field) if category.time_field in old_header else None
+        )
+        self._identity = _identity_of_sequence(category, old_header)
+        self._time_in_key = category.time_in_key
+        self._new_keys = new_keys
+        self._old_hashes: dict[Ident, int] = {}
+        self._new_hashes: dict[Ident, int] = {}
+        self._counts = MergeResult()
+        self.header_changed = bool(self._pad)
+
+    @property
+    def changed(self) -> bool:
+        counts = self.result(written=False)
+        return self.header_changed or counts.new > 0 or counts.updated > 0
+
+    def result(self, *, written: bool) -> MergeResult:
+        counts = MergeResult(self._counts.new, self._counts.updated, self._counts.unchanged)
+        for ident, new_hash in self._new_hashes.items():
+            old_hash = self._old_hashes.get(ident)
+            if old_hash is None:
+                counts.new += 1
+            elif old_hash == new_hash:
+                counts.unchanged += 1
+            else:
+                counts.updated += 1
+        counts.written = written
+        return counts
+
+    def _old_items(self, rows: Iterator[list[str]]) -> Iterator[Merged]:
+        pad, index = self._pad, self._time_index
+        for values in rows:
+            if pad:
+                values = values + pad  # noqa: PLW2901 - widened copy of the same row
+            order = time_key(values[index]) if index is not None else ""
+            yield order, self._identity(values, order), values
+
+    def merge(self, old_rows: Iterator[list[str]], new_rows: Iterator[Merged]) -> Iterator[Merged]:
+        old = self._old_items(old_rows)
+        if self._time_in_key:
+            return self._merge_adjacent(old, new_rows)
+        return self._merge_by_key(old, new_rows)
+
+    def _merge_by_key(self, old: Iterator[Merged], new: Iterator[Merged]) -> Iterator[Merged]:
+        new_keys = self._new_keys
+
+        def kept_old() -> Iterator[Merged]:
+            for item in old:
+                if item[1] in new_keys:
+                    self._old_hashes[item[1]] = hash(tuple(item[2]))
+                else:
+                    yield item
+
+        def hashed_new() -> Iterator[Merged]:
+            for item in new:
+                self._new_hashes[item[1]] = hash(tuple(item[2]))
+                yield item
+
+        return heapq.merge(kept_old(), hashed_new(), key=_order)
+
+    def _merge_adjacent(self, old: Iterator[Merged], new: Iterator[Merged]) -> Iterator[Merged]:
+        """Keys contain the time, so an old row and its replacement meet side by side."""
+        counts = self._counts
+        pending: Merged | None = None
+        pending_is_new = False
+        # heapq.merge is stable: on equal keys the new row (first iterable) comes first.
+        for item in heapq.merge(_tagged(new, 0), _tagged(old, 1), key=_tagged_order):
+            merged, is_old = item[0], item[1]
+            if is_old and pending_is_new and pending is not None and pending[1] == merged[1]:
+                counts.new -= 1
+                if pending[2] == merged[2]:
+                    counts.unchanged += 1
+                else:
+                    counts.updated += 1
+                pending_is_new = False
+                continue  # the old row is replaced by `pending`
+            if pending is not None:
+                yield pending
+            pending, pending_is_new = merged, not is_old
+            if pending_is_new:
+                counts.new += 1
+        if pending is not None:
+            yield pending
+
+
+def _tagged(items: Iterator[Merged], tag: int) -> Iterator[tuple[Merged, int]]:
+    for item in items:
+        yield item, tag
+
+
+def _tagged_order(item: tuple[Merged, int]) -> tuple[str, Ident]:
+    return item[0][0], item[0][1]
+
+
+def _order(item: Merged) -> tuple[str, Ident]:
+    return item[0], item[1]
+
+
+def _last_of_each_run(items: Iterator[Item]) -> Iterator[Item]:
+    """Of consecutive items with one identity, keep the last (the newest arrival)."""
+    pending: Item | None = None
+    for item in items:
+        if pending is not None and pending[1] != item[1]:
+            yield pending
+        pending = item
+    if pending is not None:
+        yield pending
+
+
+def _identity_of_mapping(category: Category) -> Callable[[Row, str], Ident]:
+    key, time_field = category.key, category.time_field
+
+    def identity(row: Row, order: str) -> Ident:
+        ident = tuple(order if field == time_field else row.get(field, "") for field in key)
+        return ident if any(ident) else ("", order)
+
+    return identity
+
+
+def _identity_of_sequence(
+    category: Category, header: list[str]
+) -> Callable[[list[str], str], Ident]:
+    positions = [header.index(field) for field in category.key]
+    time_position = header.index(category.time_field) if category.time_field in header else -1
+
+    def identity(values: Sequence[str], order: str) -> Ident:
+        ident = tuple(order if p == time_position else values[p] for p in positions)
+        return ident if any(ident) else ("", order)
+
+    return identity
+
+
+def _copy_bytes(source: IO[bytes], target: IO[bytes], length: int) -> None:
+    remaining = length
+    while remaining:
+        chunk = source.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise CsvFormatError("changed while being merged")
+        target.write(chunk)
+        remaining -= len(chunk)
+
+
+def _text(raw: IO[bytes]) -> io.TextIOWrapper:
+    return io.TextIOWrapper(raw, encoding="utf-8", newline="")

@@ -1,0 +1,131 @@
+"""Which days to fetch for a category, and how to split them into requests. Pure functions."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from oura_stats.categories import Category, Kind
+from oura_stats.state import CategoryState
+
+# Oura's first ring shipped in 2015: no account holds data from before this day.
+EARLIEST_DAY = dt.date(2015, 1, 1)
+# A category that has never returned data is re-asked this far back (late manual entries).
+EMPTY_LOOKBACK_DAYS = 30
+# Some collections drop the last day of a bare end_date, and workout filters on UTC dates:
+# ask for one more day on each side; the store's upsert makes the overlap harmless.
+PAD_DAYS = 1
+ONE_DAY = dt.timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Window:
+    """Inclusive days to fetch, and what the run may conclude from fetching them."""
+
+    start: dt.date
+    end: dt.date
+    trim: bool  # the user chose the days: drop documents outside them
+    advances_state: bool  # contiguous with the stored history: cursors may move
+
+
+@dataclass(frozen=True)
+class Options:
+    today: dt.date  # UTC
+    lookback_days: int
+    start: dt.date | None = None
+    end: dt.date | None = None
+
+
+def plan_window(saved: CategoryState, options: Options, floor: dt.date) -> Window:
+    """The days to fetch for one category this run."""
+    # A day ahead of UTC: users east of Greenwich already live in it.
+    end = options.end or options.today + ONE_DAY
+    complete = _day(saved.complete_until)
+    cursor = _day(saved.cursor)
+    if options.start is not None:
+        start = options.start
+    elif complete is None:
+        start = floor
+    elif cursor is not None:
+        start = min(cursor, complete) - dt.timedelta(days=options.lookback_days)
+    else:
+        start = complete - dt.timedelta(days=max(options.lookback_days, EMPTY_LOOKBACK_DAYS))
+    start = min(start, end)
+    # Without a stored history, only a run reaching the present may start one (an explicit
+    # --start-date then is the floor); with one, only a window that leaves no gap after it.
+    advances = options.end is None if complete is None else start <= complete + ONE_DAY
+    return Window(
+        start=start,
+        end=end,
+        trim=options.start is not None or options.end is not None,
+        advances_state=advances,
+    )
+
+
+def request_params(category: Category, window: Window) -> list[dict[str, str]]:
+    """Query parameters of each request that together cover `window` for `category`."""
+    if category.kind is Kind.SERIES:
+        return _series_params(category, window)
+    if category.kind is Kind.DAILY:
+        return _daily_params(category, window)
+    return [{}]
+
+
+def _daily_params(category: Category, window: Window) -> list[dict[str, str]]:
+    start = window.start - PAD_DAYS * ONE_DAY
+    last = window.end + PAD_DAYS * ONE_DAY
+    span = dt.timedelta(days=category.max_days) if category.max_days else last - start
+    params = []
+    while True:
+        end = min(start + span, last)
+        # Consecutive requests share their boundary day: collections with an exclusive
+        # end_date return it in the next request.
+        params.append({"start_date": start.isoformat(), "end_date": end.isoformat()})
+        if end >= last:
+            return params
+        start = end
+
+
+def _series_params(category: Category, window: Window) -> list[dict[str, str]]:
+    start = dt.datetime.combine(window.start, dt.time(), tzinfo=dt.UTC)
+    last = dt.datetime.combine(window.end + ONE_DAY, dt.time(), tzinfo=dt.UTC)
+    span = dt.timedelta(days=category.max_days or 30)
+    params = []
+    while start < last:
+        end = min(start + span, last)
+        params.append({"start_datetime": start.isoformat(), "end_datetime": end.isoformat()})
+        start = end
+    return params
+
+
+def history_floor(ring_setups: list[str | None]) -> dt.date:
+    """The first day worth asking for, from the rings' set-up dates.
+
+    Old rings report null or a 1970 sentinel, and their data predates every later ring:
+    the ring dates bound the history only when every ring has a plausible one.
+    """
+    days: list[dt.date] = []
+    for value in ring_setups:
+        day = _day(value)
+        if day is None or day < EARLIEST_DAY:
+            return EARLIEST_DAY
+        days.append(day)
+    if not days:
+        return EARLIEST_DAY
+    return min(days) - PAD_DAYS * ONE_DAY
+
+
+def in_window(value: str, window: Window) -> bool:
+    """Whether a document's day (or timestamp) falls inside the window's days."""
+    day = _day(value)
+    return day is None or window.start <= day <= window.end
+
+
+def _day(value: str | None) -> dt.date | None:
+    """The calendar day of a stored day or timestamp (as written, local to the record)."""
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None

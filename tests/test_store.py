@@ -1,0 +1,170 @@
+"""The CSV store: upsert by key, sorted rows, stable columns, atomic and minimal rewrites."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from oura_stats.categories import BY_NAME
+from oura_stats.csvfile import time_key
+from oura_stats.flatten import flatten
+from oura_stats.store import CategoryStore, MergeResult
+
+HEARTRATE = BY_NAME["heartrate"]
+SLEEP = BY_NAME["daily_sleep"]
+
+
+def read(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def store_rows(directory: Path, category_name: str, rows: list[dict[str, str]]) -> MergeResult:
+    store = CategoryStore(BY_NAME[category_name], directory)
+    store.add(rows)
+    return store.commit()
+
+
+def hr(second: int, bpm: int, source: str = "awake") -> dict[str, str]:
+    return {
+        "bpm": str(bpm),
+        "source": source,
+        "timestamp": f"2024-03-01T00:{second // 60:02d}:{second % 60:02d}+00:00",
+    }
+
+
+def test_first_commit_writes_lead_columns_first_and_sorts_rows(tmp_path: Path) -> None:
+    result = store_rows(tmp_path, "heartrate", [hr(30, 61), hr(10, 60), hr(10, 99, "workout")])
+    assert result == MergeResult(new=3, written=True)
+    text = (tmp_path / "heartrate.csv").read_text()
+    assert text.splitlines()[0] == "timestamp,source,bpm"
+    rows = read(tmp_path / "heartrate.csv")
+    assert [(r["timestamp"][-8:-6], r["source"], r["bpm"]) for r in rows] == [
+        ("10", "awake", "60"),
+        ("10", "workout", "99"),
+        ("30", "awake", "61"),
+    ]
+
+
+def test_refetched_row_replaces_old_row_and_unchanged_file_is_not_rewritten(
+    tmp_path: Path,
+) -> None:
+    store_rows(tmp_path, "heartrate", [hr(s, 60 + s) for s in range(0, 600, 5)])
+    path = tmp_path / "heartrate.csv"
+    before = path.stat().st_mtime_ns
+    same = store_rows(tmp_path, "heartrate", [hr(s, 60 + s) for s in range(500, 600, 5)])
+    assert same == MergeResult(unchanged=20, written=False)
+    assert path.stat().st_mtime_ns == before
+    revised = store_rows(tmp_path, "heartrate", [hr(595, 1), hr(600, 2)])
+    assert revised == MergeResult(new=1, updated=1, written=True)
+    rows = read(path)
+    assert len(rows) == 121
+    assert rows[-2]["bpm"] == "1"
+    assert rows[-1]["bpm"] == "2"
+
+
+def test_document_whose_day_moved_replaces_its_old_row(tmp_path: Path) -> None:
+    docs = [{"id": f"id-{d}", "day": f"2024-01-{d:02d}", "score": "70"} for d in range(1, 29)]
+    store_rows(tmp_path, "daily_sleep", docs)
+    moved = {"id": "id-3", "day": "2024-01-29", "score": "71"}
+    result = store_rows(tmp_path, "daily_sleep", [moved])
+    assert result == MergeResult(updated=1, written=True)
+    rows = read(tmp_path / "daily_sleep.csv")
+    assert [r["id"] for r in rows].count("id-3") == 1
+    assert rows[-1] == moved
+
+
+def test_new_field_becomes_new_column_and_old_rows_leave_it_empty(tmp_path: Path) -> None:
+    store_rows(tmp_path, "daily_sleep", [{"id": "a", "day": "2024-01-01", "score": "1"}])
+    result = store_rows(
+        tmp_path, "daily_sleep", [{"id": "b", "day": "2024-01-02", "score": "2", "ring_id": "r"}]
+    )
+    assert result.new == 1
+    rows = read(tmp_path / "daily_sleep.csv")
+    assert list(rows[0]) == ["id", "day", "score", "ring_id"]
+    assert rows[0]["ring_id"] == ""
+    assert rows[1]["ring_id"] == "r"
+
+
+def test_values_with_commas_quotes_newlines_and_carriage_returns_survive(tmp_path: Path) -> None:
+    nasty = 'a, "quoted"\nline\rreturn ü'
+    store_rows(tmp_path, "enhanced_tag", [{"id": "x", "start_day": "2024-01-01", "comment": nasty}])
+    later = [{"id": f"y{i}", "start_day": "2024-01-02", "comment": "ok"} for i in range(3)]
+    store_rows(tmp_path, "enhanced_tag", later)
+    rows = read(tmp_path / "enhanced_tag.csv")
+    assert rows[0]["comment"] == nasty
+    assert len(rows) == 4
+
+
+def test_tail_merge_copies_history_untouched(tmp_path: Path) -> None:
+    docs = [
+        {"id": f"id-{d:03d}", "day": f"2024-{1 + d // 28:02d}-{1 + d % 28:02d}", "text": 'x\n"y"'}
+        for d in range(300)
+    ]
+    store_rows(tmp_path, "daily_sleep", docs)
+    path = tmp_path / "daily_sleep.csv"
+    original = path.read_bytes()
+    update = dict(docs[-2], text="changed")
+    store_rows(tmp_path, "daily_sleep", [update])
+    changed = path.read_bytes()
+    old_tail = original.rindex(b"id-298")
+    assert changed[:old_tail] == original[:old_tail]
+    assert read(path)[-2]["text"] == "changed"
+
+
+def test_spilled_runs_merge_like_memory(tmp_path: Path) -> None:
+    rows = [hr(s % 3600, s, ["awake", "rest"][s % 2]) for s in range(5000, 0, -7)]
+    small = CategoryStore(HEARTRATE, tmp_path, spool_bytes=2000)
+    small.add(rows)
+    small.commit()
+    spilled = (tmp_path / "heartrate.csv").read_bytes()
+    (tmp_path / "heartrate.csv").unlink()
+    store_rows(tmp_path, "heartrate", rows)
+    assert (tmp_path / "heartrate.csv").read_bytes() == spilled
+    assert not list(tmp_path.glob(".*tmp"))
+
+
+def test_time_key_makes_one_instant_one_key() -> None:
+    assert time_key("2024-01-01T02:00:00+02:00") == time_key("2024-01-01T00:00:00Z")
+    assert time_key("2024-01-01T00:00:00.000+00:00") == "2024-01-01T00:00:00+00:00"
+    assert time_key("2024-01-01") == "2024-01-01"
+
+
+documents = st.lists(
+    st.fixed_dictionaries(
+        {
+            "id": st.sampled_from([f"id{i}" for i in range(12)]),
+            "day": st.dates().map(lambda d: d.isoformat()),
+            "contributors": st.fixed_dictionaries({"deep_sleep": st.none() | st.integers(0, 100)}),
+            "note": st.text(max_size=8),
+            "items": st.lists(st.none() | st.floats(allow_nan=False, allow_infinity=False)),
+        }
+    ),
+    max_size=15,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(batches=st.lists(documents, min_size=1, max_size=4))
+def test_merging_batches_keeps_one_row_per_key_newest_wins_sorted(
+    tmp_path_factory: object, batches: list[list[dict[str, object]]]
+) -> None:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as name:
+        directory = Path(name)
+        expected: dict[str, dict[str, str]] = {}
+        for batch in batches:
+            rows = [flatten(doc) for doc in batch]
+            store_rows(directory, "daily_sleep", rows)
+            for row in rows:
+                expected[row["id"]] = row
+            again = store_rows(directory, "daily_sleep", rows)
+            assert again.new == 0
+            assert again.updated == 0
+        stored = read(directory / "daily_sleep.csv") if expected else []
+        assert {r["id"]: r for r in stored} == expected
+        assert [(r["day"], r["id"]) for r in stored] == sorted((r["day"], r["id"]) for r in stored)
