@@ -16,8 +16,8 @@ from oura_stats.categories import CATEGORIES, select
 from oura_stats.client import DEFAULT_BASE_URL
 from oura_stats.collector import DEFAULT_CONCURRENCY
 from oura_stats.errors import ConfigError, OuraStatsError
-from oura_stats.run import Settings, run_round, without_reset
-from oura_stats.service import install_stop_handlers, run_forever
+from oura_stats.run import Settings, run_round
+from oura_stats.service import add_service_options, install_stop_handlers, serve
 from oura_stats.tokens import StaticToken, TokenProvider
 
 log = logging.getLogger("oura_stats")
@@ -88,12 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     add_collect_options(service)
-    service.add_argument(
-        "--interval-hours", type=positive_float, default=2.0, help="hours between rounds (2)"
-    )
-    service.add_argument(
-        "--max-runs", type=positive_int, default=None, help="stop after this many rounds"
-    )
+    add_service_options(service)
     service.set_defaults(handler=run_service)
 
     categories = commands.add_parser(
@@ -194,6 +189,7 @@ def _bad_date(text: str) -> dt.date:
 
 
 def positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1."""
     value = int(_number(text, int))
     if value < 1:
         raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
@@ -242,20 +238,7 @@ def run_fetch(args: argparse.Namespace) -> int:
 
 
 def run_service(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
-    tokens = token_provider(args)
-    stop = threading.Event()
-    install_stop_handlers(stop)
-    first = [True]
-
-    def round_() -> int:
-        current = settings if first[0] else without_reset(settings)
-        first[0] = False
-        return run_round(current, tokens, stop)
-
-    return run_forever(
-        round_, interval_seconds=args.interval_hours * 3600, stop=stop, max_runs=args.max_runs
-    )
+    return serve(args, settings_from_args(args), token_provider(args))
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 4
 RING = BY_NAME["ring_configuration"]
+READINESS = BY_NAME["daily_readiness"]
 CALIBRATION_MARGIN = dt.timedelta(days=31)
 
 
@@ -82,6 +83,7 @@ class _Job:
     started: float = field(default_factory=time.monotonic)
     error: str | None = None
     remaining: int = 0
+    done: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -109,7 +111,6 @@ class Collector:
         self._auth_failure: str | None = None
         self._outcomes: dict[str, Outcome] = {}
         self._extra_requests = RequestStats()
-        self._floor: dt.date | None = None
 
     def run(self) -> list[Outcome]:
         started = self._clock()
@@ -129,29 +130,30 @@ class Collector:
     # planning ---------------------------------------------------------------------------
 
     def _plan(self) -> list[_Job]:
-        output_dir = self._config.output_dir
-        ring_docs: list[Document] | None = None
-        jobs = []
+        jobs: list[_Job] = []
+        deferred: list[tuple[Category, CategoryState]] = []
         for category in self._config.categories:
-            remove_stale_temp_files(output_dir, f"{category.name}.csv")
+            remove_stale_temp_files(self._config.output_dir, f"{category.name}.csv")
             if self._config.sandbox and not category.has_sandbox:
                 self._outcomes[category.name] = Outcome(category.name, skipped="no sandbox data")
                 continue
             saved = self._saved(category)
-            store = CategoryStore(category, output_dir)
-            window = None
-            if category.kind in (Kind.DAILY, Kind.SERIES):
-                floor = EARLIEST_DAY
-                if self._needs_floor(category, saved):
-                    if ring_docs is None:
-                        ring_docs = self._ring_documents()
-                    floor = self._history_floor(ring_docs)
-                window = plan_window(saved, self._config.options, floor)
-            job = _Job(category, window, saved, store, _chunks(category, window))
-            if category is RING and ring_docs is not None:
-                job.prefetched = ring_docs
-            jobs.append(job)
+            if self._needs_floor(category, saved):
+                deferred.append((category, saved))
+            else:
+                jobs.append(self._job(category, saved, EARLIEST_DAY))
+        if deferred:
+            floor = self._history_floor(jobs)
+            jobs = [job for job in jobs if not job.done]
+            jobs.extend(self._job(category, saved, floor) for category, saved in deferred)
         return jobs
+
+    def _job(self, category: Category, saved: CategoryState, floor: dt.date) -> _Job:
+        window = None
+        if category.kind in (Kind.DAILY, Kind.SERIES):
+            window = plan_window(saved, self._config.options, floor)
+        store = CategoryStore(category, self._config.output_dir)
+        return _Job(category, window, saved, store, _chunks(category, window))
 
     def _saved(self, category: Category) -> CategoryState:
         saved = self._state.category(category.name)
@@ -167,25 +169,34 @@ class Collector:
     def _needs_floor(self, category: Category, saved: CategoryState) -> bool:
         """Only a first run of a category split into many requests gains from a later floor."""
         return (
-            saved.complete_until is None
+            category.kind in (Kind.DAILY, Kind.SERIES)
+            and saved.complete_until is None
             and self._config.options.start is None
             and category.max_days is not None
         )
 
-    def _history_floor(self, ring_docs: list[Document]) -> dt.date:
-        """The first day worth asking for: from the rings' set-up dates, else from the first
-        readiness score (a month earlier: scores begin after the ring's calibration)."""
-        if self._floor is None:
-            self._floor = history_floor([d.get("set_up_at") for d in ring_docs])
-            if self._floor == EARLIEST_DAY:
-                first = self._first_scored_day()
-                if first is not None:
-                    self._floor = max(EARLIEST_DAY, first - CALIBRATION_MARGIN)
-        return self._floor
+    def _history_floor(self, jobs: list[_Job]) -> dt.date:
+        """The first day worth asking for: from the rings' set-up dates, else a month before
+        the first readiness score (scores begin after the ring's calibration)."""
+        ring_docs = self._ring_documents()
+        for job in jobs:
+            if job.category is RING:
+                job.prefetched = ring_docs  # collected from this very response
+        floor = history_floor([d.get("set_up_at") for d in ring_docs])
+        if floor != EARLIEST_DAY:
+            return floor
+        first = self._first_scored_day(jobs)
+        return EARLIEST_DAY if first is None else max(EARLIEST_DAY, first - CALIBRATION_MARGIN)
 
-    def _first_scored_day(self) -> dt.date | None:
-        category = BY_NAME["daily_readiness"]
-        path = category.sandbox_path if self._config.sandbox else category.path
+    def _first_scored_day(self, jobs: list[_Job]) -> dt.date | None:
+        readiness = next(
+            (j for j in jobs if j.category is READINESS and j.saved.complete_until is None), None
+        )
+        if readiness is not None:  # collect it now, whole, and read its first day
+            self._run_now(readiness)
+            oldest = readiness.store.oldest_time if readiness.error is None else None
+            return dt.date.fromisoformat(oldest[:10]) if oldest else None
+        path = READINESS.sandbox_path if self._config.sandbox else READINESS.path
         end = self._config.options.today + dt.timedelta(days=1)
         params = {"start_date": EARLIEST_DAY.isoformat(), "end_date": end.isoformat()}
         pages = self._client.iter_pages(path, params, self._extra_requests)
@@ -200,6 +211,12 @@ class Collector:
             pages.close()
         first = min((d for d in days if d), default=None)
         return dt.date.fromisoformat(first[:10]) if first else None
+
+    def _run_now(self, job: _Job) -> None:
+        job.remaining = len(job.chunks)
+        for chunk in job.chunks:
+            self._run_chunk(job, chunk)
+        job.done = True
 
     def _ring_documents(self) -> list[Document]:
         try:

@@ -15,7 +15,7 @@ from pathlib import Path
 from oura_stats.categories import Category
 from oura_stats.client import OuraClient
 from oura_stats.collector import Collector, Outcome, RunConfig, summary_lines
-from oura_stats.errors import EXIT_FAILED, EXIT_OK
+from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from oura_stats.state import RunLock, State
 from oura_stats.tokens import TokenProvider
 from oura_stats.windows import Options
@@ -48,6 +48,12 @@ def run_round(
 ) -> int:
     """Collect once; return 0 when every category succeeded, else 1 (errors are logged)."""
     began = time.monotonic()
+    try:
+        settings.state_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create the directory of --state-file {settings.state_path}: {error.strerror}"
+        ) from error
     with RunLock(settings.state_path):
         if settings.reset_state:
             with contextlib.suppress(FileNotFoundError):

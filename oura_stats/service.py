@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import logging
 import random
 import signal
@@ -11,8 +12,56 @@ from collections.abc import Callable
 from types import FrameType
 
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, OuraStatsError
+from oura_stats.run import Settings, run_round, without_reset
+from oura_stats.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
+
+
+def add_service_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `oura-stats service` beyond those it shares with `fetch`."""
+    parser.add_argument(
+        "--interval-hours", type=_positive_float, default=2.0, help="hours between rounds (2)"
+    )
+    parser.add_argument(
+        "--max-runs", type=_positive_int, default=None, help="stop after this many rounds"
+    )
+
+
+def serve(args: argparse.Namespace, settings: Settings, tokens: TokenProvider) -> int:
+    """`oura-stats service`: rounds until a signal (or --max-runs) ends the loop."""
+    stop = threading.Event()
+    install_stop_handlers(stop)
+    first = [True]
+
+    def round_() -> int:
+        current = settings if first[0] else without_reset(settings)
+        first[0] = False
+        return run_round(current, tokens, stop)
+
+    return run_forever(
+        round_, interval_seconds=args.interval_hours * 3600, stop=stop, max_runs=args.max_runs
+    )
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
 
 
 def install_stop_handlers(stop: threading.Event) -> None:

@@ -1,0 +1,259 @@
+"""`oura-stats auth login|status|logout` and the credential options of `fetch`/`service`.
+
+Handlers return an exit code or raise an `OuraStatsError`; `cli.main` reports those.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+
+import requests
+
+from oura_stats.auth import OAuthTokenProvider
+from oura_stats.auth_manage import logout, show_status
+from oura_stats.credentials import CREDENTIALS_ENV, resolve_path
+from oura_stats.errors import EXIT_OK, ConfigError
+from oura_stats.oauth import (
+    AUTHORIZE_URL,
+    CLASSIC_SCOPES,
+    DEFAULT_TOKEN_URLS,
+    NEW_PORTAL_SCOPES,
+    requested_scopes,
+)
+from oura_stats.oauth_login import LOGIN_TIMEOUT, LoginRequest, login
+from oura_stats.tokens import TokenProvider
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8765
+DEFAULT_BASE_URL = "https://api.ouraring.com"
+
+AUTH_EPILOG = """examples:
+  oura-stats auth login --client-id ID          # secret from $OURA_CLIENT_SECRET or a prompt
+  oura-stats auth login --manual --scopes all   # headless server: paste the redirected URL
+  oura-stats auth status
+  oura-stats auth logout
+"""
+
+
+def _env(args: argparse.Namespace, name: str, variable: str) -> str | None:
+    """The flag's value, else the environment variable's (read when the command runs)."""
+    value: str | None = getattr(args, name, None) or os.environ.get(variable) or None
+    return value
+
+
+def _add_file_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--credentials-file",
+        metavar="FILE",
+        help=f"OAuth2 credentials file (env {CREDENTIALS_ENV}; default "
+        "$XDG_CONFIG_HOME/oura-stats/credentials.json or ~/.config/oura-stats/credentials.json)",
+    )
+
+
+def _add_token_url_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--token-url",
+        metavar="URL",
+        help="OAuth2 token endpoint (env OURA_TOKEN_URL; default: the one that worked at login)",
+    )
+
+
+def add_credential_options(parser: argparse.ArgumentParser) -> None:
+    """--credentials-file, --token-url and --auth-url, for `fetch` and `service`."""
+    _add_file_option(parser)
+    _add_token_url_option(parser)
+    parser.add_argument(
+        "--auth-url",
+        metavar="URL",
+        help="OAuth2 authorization URL (env OURA_AUTH_URL); only `auth login` uses it, "
+        "accepted here so one set of options and variables serves every command",
+    )
+
+
+def add_auth_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    auth = subparsers.add_parser(
+        "auth",
+        help="log in to Oura (OAuth2), show or remove the saved credentials",
+        description="Manage the OAuth2 credentials that `fetch` and `service` refresh "
+        "on their own.",
+        epilog=AUTH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    actions = auth.add_subparsers(dest="auth_action", metavar="ACTION", required=True)
+    _add_login(actions)
+    status = actions.add_parser(
+        "status",
+        help="who is logged in, granted scopes, expiry, token endpoint (no secrets)",
+        allow_abbrev=False,
+    )
+    _add_file_option(status)
+    _add_token_url_option(status)
+    status.add_argument(
+        "--base-url",
+        metavar="URL",
+        help=f"API base URL for personal_info (env OURA_API_BASE_URL; default {DEFAULT_BASE_URL})",
+    )
+    status.set_defaults(handler=run_status)
+    logout = actions.add_parser(
+        "logout",
+        help="revoke the grant at Oura, then delete the credentials file",
+        allow_abbrev=False,
+    )
+    _add_file_option(logout)
+    _add_token_url_option(logout)
+    logout.add_argument(
+        "--revoke-url",
+        metavar="URL",
+        help="revoke endpoint (env OURA_REVOKE_URL; default https://api.ouraring.com/oauth/revoke, "
+        "or /oauth/revoke on the host of a custom token URL)",
+    )
+    logout.add_argument(
+        "--no-revoke", action="store_true", help="only delete the local credentials file"
+    )
+    logout.set_defaults(handler=run_logout)
+
+
+def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    login_parser = actions.add_parser(
+        "login",
+        help="authorise oura-stats in a browser and save the credentials",
+        allow_abbrev=False,
+    )
+    add = login_parser.add_argument
+    add("--client-id", metavar="ID", help="your Oura application's client id (env OURA_CLIENT_ID)")
+    add(
+        "--client-secret",
+        metavar="SECRET",
+        help="its client secret (env OURA_CLIENT_SECRET; prompted for on a terminal if absent)",
+    )
+    add(
+        "--scopes",
+        metavar="LIST",
+        help=f"scopes to request, comma- or space-separated (default: {' '.join(CLASSIC_SCOPES)}; "
+        f"`all` adds the new portal's {' '.join(NEW_PORTAL_SCOPES)})",
+    )
+    add(
+        "--scope-prefix",
+        metavar="PREFIX",
+        help="prefix for every requested scope name, e.g. `extapi:` for the new portal's "
+        "prefixed form (env OURA_SCOPE_PREFIX; default none)",
+    )
+    add(
+        "--port",
+        type=_port,
+        default=DEFAULT_PORT,
+        help=f"local callback port (default {DEFAULT_PORT})",
+    )
+    add("--no-browser", action="store_true", help="do not open a browser; just print the URL")
+    add(
+        "--manual",
+        action="store_true",
+        help="headless: paste the redirected URL (or code) on stdin",
+    )
+    add(
+        "--timeout",
+        type=float,
+        default=LOGIN_TIMEOUT,
+        metavar="SECONDS",
+        help=f"how long to wait for the redirect (default {LOGIN_TIMEOUT:.0f})",
+    )
+    add_credential_options(login_parser)
+    login_parser.set_defaults(handler=run_login)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {port}")
+    return port
+
+
+def token_provider_from_args(
+    args: argparse.Namespace, *, session: requests.Session | None = None
+) -> TokenProvider | None:
+    """The OAuth2 provider if a credentials file exists; None if there is none (not named)."""
+    path, named = resolve_path(getattr(args, "credentials_file", None))
+    if not path.exists():
+        if named:
+            raise ConfigError(
+                f"credentials file {path} does not exist; run `oura-stats auth login` "
+                "or pass --token"
+            )
+        return None
+    return OAuthTokenProvider(
+        path, token_url=_env(args, "token_url", "OURA_TOKEN_URL"), session=session
+    )
+
+
+def _client_secret(args: argparse.Namespace) -> str:
+    secret = _env(args, "client_secret", "OURA_CLIENT_SECRET")
+    if secret:
+        return secret
+    if sys.stdin.isatty() and not args.manual:
+        secret = getpass.getpass("Oura client secret: ")
+        if secret:
+            return secret
+    raise ConfigError("no client secret: pass --client-secret or set OURA_CLIENT_SECRET")
+
+
+def run_login(args: argparse.Namespace) -> int:
+    client_id = _env(args, "client_id", "OURA_CLIENT_ID")
+    if not client_id:
+        raise ConfigError(
+            "no client id: pass --client-id or set OURA_CLIENT_ID (from your application "
+            "at developer.ouraring.com)"
+        )
+    token_url = _env(args, "token_url", "OURA_TOKEN_URL")
+    request = LoginRequest(
+        client_id=client_id,
+        client_secret=_client_secret(args),
+        scopes=requested_scopes(args.scopes, _env(args, "scope_prefix", "OURA_SCOPE_PREFIX") or ""),
+        port=args.port,
+        authorize_url=_env(args, "auth_url", "OURA_AUTH_URL") or AUTHORIZE_URL,
+        token_urls=(token_url,) if token_url else DEFAULT_TOKEN_URLS,
+    )
+    path, _ = resolve_path(args.credentials_file)
+    with requests.Session() as session:
+        login(
+            request,
+            path,
+            session=session,
+            manual=args.manual,
+            open_browser=not (args.no_browser or args.manual),
+            stdin=sys.stdin,
+            timeout=args.timeout,
+        )
+    return EXIT_OK
+
+
+def run_status(args: argparse.Namespace) -> int:
+    provider = token_provider_from_args(args)
+    if provider is None:
+        path, _ = resolve_path(None)
+        raise ConfigError(
+            f"not logged in: no credentials file at {path}; run `oura-stats auth login`"
+        )
+    assert isinstance(provider, OAuthTokenProvider)  # what token_provider_from_args builds
+    base_url = _env(args, "base_url", "OURA_API_BASE_URL") or DEFAULT_BASE_URL
+    show_status(provider, base_url, sys.stdout)
+    return EXIT_OK
+
+
+def run_logout(args: argparse.Namespace) -> int:
+    path, _ = resolve_path(args.credentials_file)
+    logout(
+        path,
+        token_url=_env(args, "token_url", "OURA_TOKEN_URL"),
+        revoke_url=_env(args, "revoke_url", "OURA_REVOKE_URL"),
+        revoke_first=not args.no_revoke,
+    )
+    return EXIT_OK

@@ -1,0 +1,95 @@
+"""Shared fixtures: a fake Oura API over real HTTP and a way to run the real CLI."""
+
+from __future__ import annotations
+
+import copy
+import csv
+import datetime as dt
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_data import make_history
+from fake_oura import FakeOura
+
+TOKEN = "test-token"  # noqa: S105 - the fake server's token, not a secret
+# The CLI plans with the real UTC date: the fake history ends today.
+TODAY = dt.datetime.now(dt.UTC).date()
+HISTORY_DAYS = 75
+_HISTORY = make_history(HISTORY_DAYS, end=TODAY)
+
+
+def history() -> dict[str, Any]:
+    """A fresh copy of the standard realistic history (every category)."""
+    return copy.deepcopy(_HISTORY)
+
+
+@dataclass
+class Workspace:
+    """Where one test's CLI runs keep their CSVs and state."""
+
+    root: Path
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def state(self) -> Path:
+        return self.root / "state.json"
+
+    def csv(self, category: str) -> list[dict[str, str]]:
+        with (self.data / f"{category}.csv").open(newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+
+@pytest.fixture
+def api() -> Iterator[FakeOura]:
+    with FakeOura(history(), token=TOKEN, today=TODAY, doc_page_size=50) as fake:
+        yield fake
+
+
+@pytest.fixture
+def ws(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path)
+
+
+def run_cli(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `python -m oura_stats ARGS` as a user would, without any token in the environment."""
+    environment = {
+        k: v for k, v in os.environ.items() if not k.startswith(("OURA_", "XDG_CONFIG"))
+    }
+    environment.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "oura_stats", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=environment,
+        input=stdin,
+        check=False,
+    )
+
+
+def fetch(
+    api: FakeOura, ws: Workspace, *extra: str, token: str = TOKEN
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(
+        "fetch",
+        "--base-url",
+        api.url,
+        "--token",
+        token,
+        "--output-dir",
+        str(ws.data),
+        "--state-file",
+        str(ws.state),
+        *extra,
+    )
