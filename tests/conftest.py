@@ -17,7 +17,7 @@ import pytest
 from fake_data import make_history
 from fake_oura import FakeOura
 
-TOKEN = "test-token"  # noqa: S105 - the fake server's token, not a secret
+TOKEN = "test-token"
 # The CLI plans with the real UTC date: the fake history ends today.
 TODAY = dt.datetime.now(dt.UTC).date()
 HISTORY_DAYS = 75
@@ -63,9 +63,7 @@ def run_cli(
     *args: str, env: dict[str, str] | None = None, timeout: float = 120, stdin: str | None = None
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m oura_stats ARGS` as a user would, without any token in the environment."""
-    environment = {
-        k: v for k, v in os.environ.items() if not k.startswith(("OURA_", "XDG_CONFIG"))
-    }
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("OURA_", "XDG_CONFIG"))}
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "oura_stats", *args],

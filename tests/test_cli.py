@@ -48,8 +48,15 @@ def test_missing_token_says_how_to_log_in(ws: Workspace) -> None:
 def test_token_from_environment_is_used(api: FakeOura, ws: Workspace) -> None:
     for variable in ("OURA_PERSONAL_ACCESS_TOKEN", "OURA_ACCESS_TOKEN"):
         result = run_cli(
-            "fetch", "--base-url", api.url, "--categories", "personal_info",
-            "--output-dir", str(ws.data), "--state-file", str(ws.state),
+            "fetch",
+            "--base-url",
+            api.url,
+            "--categories",
+            "personal_info",
+            "--output-dir",
+            str(ws.data),
+            "--state-file",
+            str(ws.state),
             env={variable: TOKEN},
         )
         assert result.returncode == 0, result.stderr
@@ -103,7 +110,13 @@ def test_second_run_while_one_holds_the_lock_exits_with_a_clear_message(
 def test_verbose_shows_the_traceback_for_errors(ws: Workspace) -> None:
     ws.state.write_text("[]")
     result = run_cli(
-        "fetch", "-v", "--token", TOKEN, "--output-dir", str(ws.data), "--state-file",
+        "fetch",
+        "-v",
+        "--token",
+        TOKEN,
+        "--output-dir",
+        str(ws.data),
+        "--state-file",
         str(ws.state),
     )
     assert result.returncode == 2
@@ -122,8 +135,9 @@ def test_categories_lists_every_category_with_kind_and_key() -> None:
     assert result.returncode == 0
     lines = result.stdout.splitlines()
     assert len(lines) == len(CATEGORIES) == 19
-    assert any(line.split()[:2] == ["heartrate", "series"] and "timestamp,source" in line
-               for line in lines)
+    assert any(
+        line.split()[:2] == ["heartrate", "series"] and "timestamp,source" in line for line in lines
+    )
 
 
 def test_module_entry_points_and_version() -> None:
@@ -131,7 +145,9 @@ def test_module_entry_points_and_version() -> None:
 
     for module in ("oura_stats", "oura_stats.cli"):
         result = subprocess.run(
-            [sys.executable, "-m", module, "--version"], capture_output=True, text=True,
+            [sys.executable, "-m", module, "--version"],
+            capture_output=True,
+            text=True,
             check=False,
         )
         assert result.returncode == 0

@@ -23,8 +23,19 @@ from oura_stats.csvfile import time_key
 def start_fetch(api: FakeOura, ws: Workspace) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
-            sys.executable, "-m", "oura_stats", "fetch", "-q", "--base-url", api.url,
-            "--token", TOKEN, "--output-dir", str(ws.data), "--state-file", str(ws.state),
+            sys.executable,
+            "-m",
+            "oura_stats",
+            "fetch",
+            "-q",
+            "--base-url",
+            api.url,
+            "--token",
+            TOKEN,
+            "--output-dir",
+            str(ws.data),
+            "--state-file",
+            str(ws.state),
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -44,8 +55,7 @@ def check_consistent(ws: Workspace) -> None:
         assert all(len(row) == len(header) for row in rows), path
         keys = [
             tuple(
-                time_key(row[header.index(f)]) if f == category.time_field
-                else row[header.index(f)]
+                time_key(row[header.index(f)]) if f == category.time_field else row[header.index(f)]
                 for f in category.key
             )
             for row in rows

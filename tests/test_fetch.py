@@ -18,9 +18,7 @@ def stored_keys(ws: Workspace, category: str) -> list[tuple[str, ...]]:
     spec = BY_NAME[category]
     rows = ws.csv(category)
     return [
-        tuple(
-            time_key(row[f]) if f == spec.time_field else row[f] for f in spec.key
-        )
+        tuple(time_key(row[f]) if f == spec.time_field else row[f] for f in spec.key)
         for row in rows
     ]
 
@@ -37,7 +35,9 @@ def test_first_run_stores_every_document_of_every_category_exactly(
     assert result.returncode == 0, result.stderr
     for category in CATEGORIES:
         rows = ws.csv(category.name)
-        expected = {document_key(category.name, d): flatten(d) for d in documents(api, category.name)}
+        expected = {
+            document_key(category.name, d): flatten(d) for d in documents(api, category.name)
+        }
         assert len(rows) == len(expected), category.name
         by_key = {document_key(category.name, _typed(category.name, r)): r for r in rows}
         for key, flat in expected.items():
@@ -162,8 +162,14 @@ def test_explicit_window_includes_its_last_day_despite_exclusive_end_dates(
 ) -> None:
     day = api.data["workout"][len(api.data["workout"]) // 2]["day"]
     result = fetch(
-        api, ws, "--categories", "daily_activity,sleep,workout", "--start-date", day,
-        "--end-date", day,
+        api,
+        ws,
+        "--categories",
+        "daily_activity,sleep,workout",
+        "--start-date",
+        day,
+        "--end-date",
+        day,
     )
     assert result.returncode == 0, result.stderr
     for category in ("daily_activity", "sleep", "workout"):
@@ -174,16 +180,24 @@ def test_explicit_window_includes_its_last_day_despite_exclusive_end_dates(
 
 def test_explicit_window_does_not_move_cursors(api: FakeOura, ws: Workspace) -> None:
     old_day = api.data["daily_sleep"][5]["day"]
-    assert fetch(api, ws, "--categories", "daily_sleep", "--start-date", old_day,
-                 "--end-date", old_day).returncode == 0
+    assert (
+        fetch(
+            api, ws, "--categories", "daily_sleep", "--start-date", old_day, "--end-date", old_day
+        ).returncode
+        == 0
+    )
     state = json.loads(ws.state.read_text())
     assert state["categories"]["daily_sleep"].get("cursor") is None
     assert fetch(api, ws, "--categories", "daily_sleep").returncode == 0  # full history now
     assert len(ws.csv("daily_sleep")) == len(api.data["daily_sleep"])
     cursor = json.loads(ws.state.read_text())["categories"]["daily_sleep"]["cursor"]
     assert cursor == api.data["daily_sleep"][-1]["day"]
-    assert fetch(api, ws, "--categories", "daily_sleep", "--start-date", old_day,
-                 "--end-date", old_day).returncode == 0
+    assert (
+        fetch(
+            api, ws, "--categories", "daily_sleep", "--start-date", old_day, "--end-date", old_day
+        ).returncode
+        == 0
+    )
     assert json.loads(ws.state.read_text())["categories"]["daily_sleep"]["cursor"] == cursor
 
 
@@ -202,11 +216,10 @@ def test_personal_info_is_one_row(api: FakeOura, ws: Workspace) -> None:
     assert rows == [flatten(api.data["personal_info"])]
 
 
-def test_sandbox_uses_sandbox_routes_and_skips_personal_info(
-    api: FakeOura, ws: Workspace
-) -> None:
-    result = fetch(api, ws, "--sandbox", "--categories", "personal_info,daily_sleep",
-                   token="anything")
+def test_sandbox_uses_sandbox_routes_and_skips_personal_info(api: FakeOura, ws: Workspace) -> None:
+    result = fetch(
+        api, ws, "--sandbox", "--categories", "personal_info,daily_sleep", token="anything"
+    )
     assert result.returncode == 0, result.stderr
     assert all(r.sandbox for r in api.requests)
     assert "skipped" in result.stderr
