@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import logging
 import os
 import sys
@@ -37,6 +38,9 @@ SERVICE_EPILOG = """examples:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A backfill allocates millions of small acyclic objects (rows); with the default
+    # thresholds the cyclic collector rescans them over and over (measured: ~15 % of CPU).
+    gc.set_threshold(50_000, 20, 100)
     parser = build_parser()
     args = parser.parse_args(argv)
     configure_logging(args.verbose, args.quiet)

@@ -12,7 +12,7 @@ from typing import Any
 
 from oura_stats.atomic import TEMP_SUFFIX
 
-_CHUNK = 4096
+_CHUNK = 512  # items per pickle: the merge holds one chunk of every run at once
 
 
 class Spool:

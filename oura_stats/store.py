@@ -36,7 +36,8 @@ Merged = tuple[str, Ident, list[str]]
 
 SPOOL_BYTES = 16 << 20
 _MAX_KEYS_SEARCHED = 1000
-_ROW_OVERHEAD = 64
+_ROW_OVERHEAD = 400  # measured: dict, tuples and str headers of one buffered row
+_FIELD_OVERHEAD = 60
 
 
 @dataclass
@@ -72,25 +73,30 @@ class CategoryStore:
 
     def add(self, rows: Iterable[Row]) -> None:
         """Take rows (flattened documents) for this run; the newest arrival of a key wins."""
-        time_field = self.category.time_field
-        track_latest = not self.category.time_in_key
+        # A hot loop (every heart-rate sample passes here): names are bound locally.
+        time_field = self.category.time_field or ""
+        latest = None if self.category.time_in_key else self._latest
+        identity, columns, append = self._identity, self._column_set, self._buffer.append
         with self._lock:
+            sequence, size = self._sequence, self._buffer_bytes
             for row in rows:
-                if not row.keys() <= self._column_set:
+                if not row.keys() <= columns:
                     self._add_columns(row)
-                order = time_key(row.get(time_field, "")) if time_field else ""
-                ident = self._identity(row, order)
-                self._sequence += 1
-                if track_latest:
-                    self._latest[ident] = self._sequence
-                if self.newest_time is None or order > self.newest_time:
-                    self.newest_time = order
-                if self.oldest_time is None or order < self.oldest_time:
-                    self.oldest_time = order
-                self._buffer.append((order, ident, self._sequence, row))
-                self._buffer_bytes += _ROW_OVERHEAD + sum(map(len, row.values()))
-                if self._buffer_bytes > self._spool_bytes:
+                value = row.get(time_field, "")
+                n = len(value)
+                order = (
+                    value if n == 10 or (n == 25 and value[19:] == "+00:00") else time_key(value)
+                )
+                ident = identity(row, order)
+                sequence += 1
+                if latest is not None:
+                    latest[ident] = sequence
+                append((order, ident, sequence, row))
+                size += _ROW_OVERHEAD + _FIELD_OVERHEAD * len(row) + sum(map(len, row.values()))
+                if size > self._spool_bytes:
                     self._spill()
+                    append, size = self._buffer.append, 0
+            self._sequence, self._buffer_bytes = sequence, size
 
     def _add_columns(self, row: Row) -> None:
         for name in row:
@@ -99,10 +105,18 @@ class CategoryStore:
                 self._column_set.add(name)
 
     def _spill(self) -> None:
-        self._buffer.sort()
+        self._sort_buffer()
         self._spool.write_run(self._buffer)
         self._buffer = []
         self._buffer_bytes = 0
+
+    def _sort_buffer(self) -> None:
+        buffer = self._buffer
+        buffer.sort()
+        if buffer:
+            first, last = buffer[0][0], buffer[-1][0]
+            self.oldest_time = first if self.oldest_time is None else min(self.oldest_time, first)
+            self.newest_time = last if self.newest_time is None else max(self.newest_time, last)
 
     def discard(self) -> None:
         """Forget this run's rows; the CSV is untouched."""
@@ -116,7 +130,7 @@ class CategoryStore:
             try:
                 if self._sequence == 0:
                     return MergeResult()
-                self._buffer.sort()
+                self._sort_buffer()
                 if not self.path.exists():
                     return self._write_new_file()
                 with self.path.open("rb") as handle:
@@ -125,17 +139,26 @@ class CategoryStore:
                 self._buffer = []
                 self._spool.close()
 
-    def _new_items(self) -> Iterator[Item]:
-        """This run's rows in order, one per key (the latest arrival)."""
-        merged: Iterator[Item] = heapq.merge(self._buffer, *self._spool.runs())
-        if self.category.time_in_key:
-            return _last_of_each_run(merged)
-        latest = self._latest
-        return (item for item in merged if latest[item[1]] == item[2])
-
     def _new_rows(self, header: list[str]) -> Iterator[Merged]:
-        for order, ident, _, row in self._new_items():
-            yield order, ident, [row.get(column, "") for column in header]
+        """This run's rows in order as values under `header`, one per key (latest arrival).
+
+        A missing column gives None, which csv writes as an empty cell.
+        """
+        runs = self._spool.runs()
+        merged: Iterator[Item] = heapq.merge(self._buffer, *runs) if runs else iter(self._buffer)
+        if self.category.time_in_key:  # duplicates are neighbours: keep the last of each
+            pending: Item | None = None
+            for item in merged:
+                if pending is not None and pending[1] != item[1]:
+                    yield pending[0], pending[1], list(map(pending[3].get, header))  # type: ignore[arg-type]
+                pending = item
+            if pending is not None:
+                yield pending[0], pending[1], list(map(pending[3].get, header))  # type: ignore[arg-type]
+            return
+        latest = self._latest
+        for order, ident, sequence, row in merged:
+            if latest[ident] == sequence:
+                yield order, ident, list(map(row.get, header))  # type: ignore[arg-type]
 
     def _write_new_file(self) -> MergeResult:
         header = list(self._columns)
@@ -311,25 +334,23 @@ def _order(item: Merged) -> tuple[str, Ident]:
     return item[0], item[1]
 
 
-def _last_of_each_run(items: Iterator[Item]) -> Iterator[Item]:
-    """Of consecutive items with one identity, keep the last (the newest arrival)."""
-    pending: Item | None = None
-    for item in items:
-        if pending is not None and pending[1] != item[1]:
-            yield pending
-        pending = item
-    if pending is not None:
-        yield pending
-
-
 def _identity_of_mapping(category: Category) -> Callable[[Row, str], Ident]:
+    """A row's key; the time part normalised. Specialised: this runs for every row."""
     key, time_field = category.key, category.time_field
+    if key == (time_field,):
+        return lambda _row, order: (order,)
+    if len(key) == 2 and key[0] == time_field:
+        other = key[1]
+        return lambda row, order: (order, row.get(other, ""))
+    if len(key) == 1:
+        field = key[0]
 
-    def identity(row: Row, order: str) -> Ident:
-        ident = tuple(order if field == time_field else row.get(field, "") for field in key)
-        return ident if any(ident) else ("", order)
+        def single(row: Row, order: str) -> Ident:
+            value = row.get(field, "")
+            return (value,) if value else ("", order)  # no id: fall back to the time
 
-    return identity
+        return single
+    raise ValueError(f"unsupported key {key!r}")  # pragma: no cover - table is static
 
 
 def _identity_of_sequence(
