@@ -58,8 +58,8 @@ class RowWriter:
         self._minimal = csv.writer(handle, lineterminator="\n")
         self._all = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
-    def write(self, values: Sequence[str | None]) -> None:
-        if "\r" in "".join(filter(None, values)):
+    def write(self, values: Sequence[str]) -> None:
+        if "\r" in "".join(values):
             self._all.writerow(values)
         else:
             self._minimal.writerow(values)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import heapq
 import io
+import itertools
 import mmap
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -36,6 +37,7 @@ Merged = tuple[str, Ident, list[str]]
 
 SPOOL_BYTES = 16 << 20
 _MAX_KEYS_SEARCHED = 1000
+_EMPTY = itertools.repeat("")  # the default of row.get for every column
 _ROW_OVERHEAD = 400  # measured: dict, tuples and str headers of one buffered row
 _FIELD_OVERHEAD = 60
 
@@ -142,7 +144,7 @@ class CategoryStore:
     def _new_rows(self, header: list[str]) -> Iterator[Merged]:
         """This run's rows in order as values under `header`, one per key (latest arrival).
 
-        A missing column gives None, which csv writes as an empty cell.
+        A missing column gives an empty cell.
         """
         runs = self._spool.runs()
         merged: Iterator[Item] = heapq.merge(self._buffer, *runs) if runs else iter(self._buffer)
@@ -150,15 +152,15 @@ class CategoryStore:
             pending: Item | None = None
             for item in merged:
                 if pending is not None and pending[1] != item[1]:
-                    yield pending[0], pending[1], list(map(pending[3].get, header))  # type: ignore[arg-type]
+                    yield pending[0], pending[1], list(map(pending[3].get, header, _EMPTY))
                 pending = item
             if pending is not None:
-                yield pending[0], pending[1], list(map(pending[3].get, header))  # type: ignore[arg-type]
+                yield pending[0], pending[1], list(map(pending[3].get, header, _EMPTY))
             return
         latest = self._latest
         for order, ident, sequence, row in merged:
             if latest[ident] == sequence:
-                yield order, ident, list(map(row.get, header))  # type: ignore[arg-type]
+                yield order, ident, list(map(row.get, header, _EMPTY))
 
     def _write_new_file(self) -> MergeResult:
         header = list(self._columns)
