@@ -12,7 +12,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from oura_stats import __version__
+from oura_stats import __version__, cli_auth
 from oura_stats.categories import CATEGORIES, select
 from oura_stats.client import DEFAULT_BASE_URL
 from oura_stats.collector import DEFAULT_CONCURRENCY
@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
         "categories", parents=[output], help="list the categories, their kind and key"
     )
     categories.set_defaults(handler=run_categories)
+    cli_auth.add_auth_command(commands)
     return parser
 
 
@@ -152,6 +153,7 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="forget all cursors and refetch the whole history (the CSVs are kept and merged)",
     )
+    cli_auth.add_credential_options(parser)
 
 
 def configure_logging(verbose: bool, quiet: bool) -> None:
@@ -271,6 +273,9 @@ def token_provider(args: argparse.Namespace) -> TokenProvider:
     token = args.token or next((os.environ[n] for n in TOKEN_ENV if os.environ.get(n)), None)
     if token:
         return StaticToken(token.strip())
+    saved = cli_auth.token_provider_from_args(args)
+    if saved is not None:
+        return saved
     if args.sandbox:
         return StaticToken(SANDBOX_TOKEN)
     raise ConfigError(

@@ -41,6 +41,7 @@ DEFAULT_CONCURRENCY = 4
 RING = BY_NAME["ring_configuration"]
 READINESS = BY_NAME["daily_readiness"]
 CALIBRATION_MARGIN = dt.timedelta(days=31)
+STOPPED = "stopped before finishing; nothing of it was saved this run"
 
 
 @dataclass
@@ -109,6 +110,8 @@ class Collector:
         self._stop = stop or threading.Event()
         self._clock = clock
         self._auth_failure: str | None = None
+        self._auth_logged = False
+        self._log_lock = threading.Lock()
         self._outcomes: dict[str, Outcome] = {}
         self._extra_requests = RequestStats()
 
@@ -247,7 +250,7 @@ class Collector:
             if job.error is None:
                 self._fetch_into(job, params)
         except StopRequested:
-            self._fail(job, "stopped before finishing; nothing of it was saved this run")
+            self._fail(job, STOPPED)
         except AuthError as error:
             self._auth_failure = str(error)
             self._fail(job, str(error))
@@ -307,12 +310,26 @@ class Collector:
         if job.error is not None:
             job.store.discard()
             outcome.error = job.error
-            self._state.record_failure(name, job.error, self._clock().isoformat())
-            log.error("%s: %s", name, job.error)
+            self._report_failure(name, job.error)
         outcome.requests = job.stats.requests
         outcome.seconds = time.monotonic() - job.started
         with contextlib.suppress(OSError):
             self._state.save()  # the CSV is on disk: now the state may say so
+
+    def _report_failure(self, name: str, error: str) -> None:
+        """Log a category's failure; a failure shared by all (401, stop) is logged once."""
+        if error == STOPPED:
+            log.info("%s: %s", name, error)
+            return  # a requested stop is not a failure of the category
+        self._state.record_failure(name, error, self._clock().isoformat(timespec="seconds"))
+        if error == self._auth_failure:
+            with self._log_lock:
+                if self._auth_logged:
+                    return
+                self._auth_logged = True
+            log.error("%s", error)
+            return
+        log.error("%s: %s", name, error)
 
     def _advanced(self, job: _Job) -> CategoryState:
         saved, window, newest = job.saved, job.window, job.store.newest_time
