@@ -12,6 +12,7 @@ import heapq
 import io
 import itertools
 import mmap
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import IO
 from oura_stats.atomic import atomic_binary_writer, atomic_writer
 from oura_stats.categories import Category
 from oura_stats.csvfile import (
+    TAIL_LIMIT_BYTES,
     CsvFormatError,
     RowWriter,
     find_tail_start,
@@ -180,18 +182,20 @@ class CategoryStore:
             raise CsvFormatError(f"{self.path} lacks the key column(s) {', '.join(missing)}")
         known = set(old_header)
         header = old_header + [column for column in self._columns if column not in known]
+        lead = list(self.category.lead_columns)
         tail_start = header_end
-        if header == old_header and self.category.time_field in old_header:
+        if header == old_header and old_header[: len(lead)] == lead and self.category.time_field:
             tail_start = self._tail_start(handle, old_header, header_end)
         merger = _Merger(self.category, old_header, header, set(self._latest))
         merged = merger.merge(iter_rows(handle, tail_start), self._new_rows(header))
-        if tail_start == header_end:
-            self._write(handle, header, 0, merged)
+        size = os.fstat(handle.fileno()).st_size
+        if header != old_header or size - tail_start > TAIL_LIMIT_BYTES:
+            self._write(handle, header, 0, merged)  # streaming, whole file
             return merger.result(written=True)
-        tail = list(merged)  # bounded: find_tail_start limits the tail's size
+        tail = list(merged)  # bounded by TAIL_LIMIT_BYTES
         if not merger.changed:
             return merger.result(written=False)
-        self._write(handle, None, tail_start, iter(tail))
+        self._write(handle, None, tail_start, iter(tail))  # the history's bytes, then the tail
         return merger.result(written=True)
 
     def _tail_start(self, handle: IO[bytes], header: list[str], header_end: int) -> int:

@@ -81,13 +81,16 @@ def test_second_run_adds_no_duplicates_and_makes_about_one_request_per_category(
     assert fetch(api, ws).returncode == 0
     first_requests = len(api.requests)
     before = {c.name: (ws.data / f"{c.name}.csv").read_bytes() for c in CATEGORIES}
+    written = {c.name: (ws.data / f"{c.name}.csv").stat().st_mtime_ns for c in CATEGORIES}
     api.clear_requests()
     second = fetch(api, ws)
     assert second.returncode == 0, second.stderr
     second_requests = len(api.requests)
     assert second_requests <= 1.2 * len(CATEGORIES) < first_requests
     for category in CATEGORIES:
-        assert (ws.data / f"{category.name}.csv").read_bytes() == before[category.name]
+        path = ws.data / f"{category.name}.csv"
+        assert path.read_bytes() == before[category.name]
+        assert path.stat().st_mtime_ns == written[category.name], "rewritten without a change"
     assert "total: 0 new, 0 updated" in second.stderr
 
 
