@@ -80,8 +80,10 @@ class CategoryStore:
         # A hot loop (every heart-rate sample passes here): names are bound locally.
         time_field = self.category.time_field or ""
         latest = None if self.category.time_in_key else self._latest
-        identity, columns, append = self._identity, self._column_set, self._buffer.append
+        identity, columns = self._identity, self._column_set
         with self._lock:
+            # Bound under the lock: another thread's spill replaces the buffer list.
+            append = self._buffer.append
             sequence, size = self._sequence, self._buffer_bytes
             for row in rows:
                 if not row.keys() <= columns:

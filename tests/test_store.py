@@ -168,3 +168,24 @@ def test_merging_batches_keeps_one_row_per_key_newest_wins_sorted(
         stored = read(directory / "daily_sleep.csv") if expected else []
         assert {r["id"]: r for r in stored} == expected
         assert [(r["day"], r["id"]) for r in stored] == sorted((r["day"], r["id"]) for r in stored)
+
+
+def test_rows_added_from_many_threads_while_spilling_are_all_kept(tmp_path: Path) -> None:
+    import threading
+
+    store = CategoryStore(HEARTRATE, tmp_path, spool_bytes=20_000)
+    pages = [[hr(p * 100 + i, i) for i in range(100)] for p in range(40)]
+    threads = [
+        threading.Thread(target=lambda chunk=pages[k::4]: [store.add(page) for page in chunk])
+        for k in range(4)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result = store.commit()
+    assert (
+        result.new
+        == len(read(tmp_path / "heartrate.csv"))
+        == len({row["timestamp"] + row["source"] for page in pages for row in page})
+    )
