@@ -13,7 +13,7 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -279,17 +279,19 @@ class Collector:
             job.store.add(flatten(doc) for doc in job.prefetched)
             return
         for page in self._client.iter_pages(path, params, job.stats):
-            job.store.add(flatten(doc) for doc in self._kept(job, page))
+            documents = self._kept(job, page)
+            if not job.store.add_page(documents):
+                job.store.add(flatten(doc) for doc in documents)
             if job.error is not None:  # another chunk of this category failed: stop early
                 return
 
     @staticmethod
-    def _kept(job: _Job, page: Iterable[Document]) -> Iterable[Document]:
+    def _kept(job: _Job, page: list[Document]) -> list[Document]:
         window, field_name = job.window, job.category.time_field
         if window is None or not window.trim or job.category.kind is not Kind.DAILY:
             return page
         assert field_name is not None
-        return (doc for doc in page if in_window(str(doc.get(field_name) or ""), window))
+        return [doc for doc in page if in_window(str(doc.get(field_name) or ""), window)]
 
     def _fail(self, job: _Job, message: str) -> None:
         with job.lock:

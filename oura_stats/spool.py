@@ -23,16 +23,16 @@ class Spool:
         self._prefix = f".{name}."
         self._paths: list[Path] = []
 
-    def write_run(self, items: list[Any]) -> None:
-        """Store `items` (already sorted) as one run."""
+    def write_run(self, items: list[Any], *, chunk: int = _CHUNK) -> None:
+        """Store `items` (already sorted) as one run, read back `chunk` items at a time."""
         fd, name = tempfile.mkstemp(
             prefix=self._prefix, suffix=f".run{TEMP_SUFFIX}", dir=self._directory
         )
         path = Path(name)
         self._paths.append(path)
         with os.fdopen(fd, "wb") as handle:
-            for start in range(0, len(items), _CHUNK):
-                pickle.dump(items[start : start + _CHUNK], handle, protocol=pickle.HIGHEST_PROTOCOL)
+            for start in range(0, len(items), chunk):
+                pickle.dump(items[start : start + chunk], handle, protocol=pickle.HIGHEST_PROTOCOL)
 
     def runs(self) -> list[Iterator[Any]]:
         """One lazy reader per run, each yielding its items in order."""

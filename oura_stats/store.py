@@ -17,10 +17,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from oura_stats.atomic import atomic_binary_writer, atomic_writer
-from oura_stats.categories import Category
+from oura_stats.blocks import BlockBuffer, page_block, write_blocks
+from oura_stats.categories import Category, Kind
 from oura_stats.csvfile import (
     TAIL_LIMIT_BYTES,
     CsvFormatError,
@@ -30,9 +31,10 @@ from oura_stats.csvfile import (
     read_header,
     time_key,
 )
-from oura_stats.flatten import Row
+from oura_stats.flatten import Row, cell
 from oura_stats.spool import Spool
 
+Document = dict[str, Any]
 Ident = tuple[str, ...]
 Item = tuple[str, Ident, int, Row]  # (time key, identity, arrival sequence, row)
 Merged = tuple[str, Ident, list[str]]
@@ -70,39 +72,78 @@ class CategoryStore:
         self.newest_time: str | None = None  # largest time key added this run
         self.oldest_time: str | None = None
         self._identity = _identity_of_mapping(category)
+        # A time series' first backfill keeps whole pages as blocks (see blocks.py).
+        self._block_spool = Spool(directory, self.path.name)
+        self._blocks: BlockBuffer | None = None
+        if category.kind is Kind.SERIES and category.time_in_key and not self.path.exists():
+            self._blocks = BlockBuffer(self._block_spool, spool_bytes)
 
     @property
     def rows_added(self) -> int:
         return self._sequence
 
+    def add_page(self, documents: list[Document]) -> bool:
+        """Take a page of documents as one block (see blocks.py), if it qualifies.
+
+        Returns False when the caller must flatten the page and `add` its rows instead.
+        """
+        if not documents:
+            return True
+        with self._lock:
+            if self._blocks is None:
+                return False
+            block = page_block(documents, self.category.key, self._sequence + 1)
+            if block is None:
+                self._demote_blocks()
+                return False
+            self._sequence += 1
+            self._blocks.add(block)
+            for column in block[3]:
+                if column not in self._column_set:
+                    self._columns[column] = None
+                    self._column_set.add(column)
+            return True
+
+    def _demote_blocks(self) -> None:
+        """A page did not qualify: the blocks so far join the general path as rows."""
+        blocks, self._blocks = self._blocks, None
+        if blocks is None:
+            return
+        for _, _, _, columns, rows in blocks.drain():
+            self._add_locked(
+                {c: cell(v) for c, v in zip(columns, row, strict=True)} for row in rows
+            )
+        self._block_spool.close()
+
     def add(self, rows: Iterable[Row]) -> None:
         """Take rows (flattened documents) for this run; the newest arrival of a key wins."""
+        with self._lock:
+            self._demote_blocks()  # rows and blocks never mix: blocks become rows
+            self._add_locked(rows)
+
+    def _add_locked(self, rows: Iterable[Row]) -> None:
         # A hot loop (every heart-rate sample passes here): names are bound locally.
         time_field = self.category.time_field or ""
         latest = None if self.category.time_in_key else self._latest
         identity, columns = self._identity, self._column_set
-        with self._lock:
-            # Bound under the lock: another thread's spill replaces the buffer list.
-            append = self._buffer.append
-            sequence, size = self._sequence, self._buffer_bytes
-            for row in rows:
-                if not row.keys() <= columns:
-                    self._add_columns(row)
-                value = row.get(time_field, "")
-                n = len(value)
-                order = (
-                    value if n == 10 or (n == 25 and value[19:] == "+00:00") else time_key(value)
-                )
-                ident = identity(row, order)
-                sequence += 1
-                if latest is not None:
-                    latest[ident] = sequence
-                append((order, ident, sequence, row))
-                size += _ROW_OVERHEAD + _FIELD_OVERHEAD * len(row) + sum(map(len, row.values()))
-                if size > self._spool_bytes:
-                    self._spill()
-                    append, size = self._buffer.append, 0
-            self._sequence, self._buffer_bytes = sequence, size
+        append = self._buffer.append
+        sequence, size = self._sequence, self._buffer_bytes
+        for row in rows:
+            if not row.keys() <= columns:
+                self._add_columns(row)
+            value = row.get(time_field, "")
+            n = len(value)
+            order = value if n == 10 or (n == 25 and value[19:] == "+00:00") else time_key(value)
+            ident = identity(row, order)
+            sequence += 1
+            if latest is not None:
+                latest[ident] = sequence
+            append((order, ident, sequence, row))
+            size += _ROW_OVERHEAD + _FIELD_OVERHEAD * len(row) + sum(map(len, row.values()))
+            if size > self._spool_bytes:
+                self._spill()
+                append, size = self._buffer.append, 0
+        self._sequence, self._buffer_bytes = sequence, size
 
     def _add_columns(self, row: Row) -> None:
         for name in row:
@@ -128,7 +169,9 @@ class CategoryStore:
         """Forget this run's rows; the CSV is untouched."""
         with self._lock:
             self._buffer = []
+            self._blocks = None
             self._spool.close()
+            self._block_spool.close()
 
     def commit(self) -> MergeResult:
         """Merge this run's rows into the CSV (atomically) and report what changed."""
@@ -136,6 +179,8 @@ class CategoryStore:
             try:
                 if self._sequence == 0:
                     return MergeResult()
+                if self._blocks is not None:
+                    return self._write_blocks(self._blocks)
                 self._sort_buffer()
                 if not self.path.exists():
                     return self._write_new_file()
@@ -143,7 +188,9 @@ class CategoryStore:
                     return self._merge_into(handle)
             finally:
                 self._buffer = []
+                self._blocks = None
                 self._spool.close()
+                self._block_spool.close()
 
     def _new_rows(self, header: list[str]) -> Iterator[Merged]:
         """This run's rows in order as values under `header`, one per key (latest arrival).
@@ -176,6 +223,15 @@ class CategoryStore:
                 writer.write(values)
                 result.new += 1
         return result
+
+    def _write_blocks(self, blocks: BlockBuffer) -> MergeResult:
+        assert blocks.oldest is not None and blocks.newest is not None
+        self.oldest_time, self.newest_time = blocks.oldest[0], blocks.newest[0]
+        header = list(self._columns)
+        with atomic_writer(self.path) as handle:
+            RowWriter(handle).write(header)
+            written = write_blocks(blocks.drain(), header, self.category.key, handle)
+        return MergeResult(new=written, written=True)
 
     def _merge_into(self, handle: IO[bytes]) -> MergeResult:
         old_header, header_end = read_header(handle)

@@ -189,3 +189,85 @@ def test_rows_added_from_many_threads_while_spilling_are_all_kept(tmp_path: Path
         == len(read(tmp_path / "heartrate.csv"))
         == len({row["timestamp"] + row["source"] for page in pages for row in page})
     )
+
+
+def samples(start: int, count: int, *, unix: bool = True, bpm: int = 60) -> list[dict[str, object]]:
+    """Heart-rate documents as the API sends them (time order), every 5 minutes."""
+    import datetime as dt
+
+    base = dt.datetime(2024, 3, 1, tzinfo=dt.UTC)
+    docs: list[dict[str, object]] = []
+    for i in range(start, start + count):
+        moment = base + dt.timedelta(minutes=5 * i)
+        doc: dict[str, object] = {"bpm": bpm + i % 7, "source": "rest"}
+        doc["timestamp"] = moment.isoformat()
+        if unix:
+            doc["timestamp_unix"] = int(moment.timestamp() * 1000)
+        docs.append(doc)
+    return docs
+
+
+def write_both_ways(tmp_path: Path, pages: list[list[dict[str, object]]], spool: int) -> bytes:
+    """Store pages via the block path and via flattened rows; both files must be equal."""
+    fast_dir, slow_dir = tmp_path / "fast", tmp_path / "slow"
+    fast_dir.mkdir()
+    slow_dir.mkdir()
+    fast = CategoryStore(HEARTRATE, fast_dir, spool_bytes=spool)
+    slow = CategoryStore(HEARTRATE, slow_dir, spool_bytes=spool)
+    for page in pages:
+        assert fast.add_page(page)  # type: ignore[arg-type]
+        slow.add([flatten(doc) for doc in page])
+    fast_result, slow_result = fast.commit(), slow.commit()
+    assert fast_result == slow_result
+    assert fast.newest_time == slow.newest_time
+    assert fast.oldest_time == slow.oldest_time
+    assert not list(fast_dir.glob(".*"))
+    content = (fast_dir / "heartrate.csv").read_bytes()
+    assert content == (slow_dir / "heartrate.csv").read_bytes()
+    return content
+
+
+def test_pages_stored_as_blocks_match_the_row_path_exactly(tmp_path: Path) -> None:
+    # Out of order (as concurrent chunks finish), a shared boundary sample, a refetched page
+    # with revised values, and older pages without a field the newer ones have.
+    pages = [
+        samples(200, 100),
+        samples(0, 100, unix=False),
+        samples(99, 102),  # overlaps both neighbours by one sample
+        samples(300, 50),
+        samples(250, 60, bpm=90),  # later arrival: its values win
+    ]
+    content = write_both_ways(tmp_path, pages, spool=4000)
+    rows = list(csv.DictReader(content.decode().splitlines()))
+    assert len(rows) == 350
+    assert rows[0]["timestamp_unix"] == ""
+    assert rows[260]["bpm"] == str(90 + 260 % 7)
+
+
+def test_page_that_does_not_qualify_turns_blocks_into_rows(tmp_path: Path) -> None:
+    store = CategoryStore(HEARTRATE, tmp_path)
+    assert store.add_page(samples(0, 10))  # type: ignore[arg-type]
+    odd = samples(10, 5)
+    odd[2]["timestamp"] = "2024-03-01T02:00:00Z"  # not the canonical form
+    assert not store.add_page(odd)  # type: ignore[arg-type]
+    store.add([flatten(doc) for doc in odd])
+    assert store.commit().new == 15
+    assert len(read(tmp_path / "heartrate.csv")) == 15
+
+
+def test_block_pages_with_mixed_fields_and_repeated_keys_match_the_row_path(
+    tmp_path: Path,
+) -> None:
+    mixed = samples(0, 6, unix=False) + samples(6, 6)
+    mixed[3] = {"timestamp": mixed[3]["timestamp"], "source": "rest", "bpm": 1}  # other order
+    repeated = [*samples(20, 5), samples(22, 1, bpm=150)[0]]  # one key twice
+    content = write_both_ways(tmp_path, [mixed, repeated], spool=1 << 20)
+    rows = list(csv.DictReader(content.decode().splitlines()))
+    assert len(rows) == 17
+    assert [r["bpm"] for r in rows if r["timestamp"] == repeated[2]["timestamp"]] == ["151"]
+
+
+def test_empty_page_keeps_the_block_path(tmp_path: Path) -> None:
+    store = CategoryStore(HEARTRATE, tmp_path)
+    assert store.add_page([])
+    assert store.add_page(samples(0, 3))  # type: ignore[arg-type]

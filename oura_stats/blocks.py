@@ -1,0 +1,185 @@
+"""The fast path of a time series' first backfill: whole pages kept as sorted blocks.
+
+A five-year heart-rate history is half a million samples, and per-row Python work is what
+makes a backfill slow. The API returns each page sorted by time and pages of different
+requests barely overlap (a sample on a 30-day boundary is in both), so a page can stay
+one block of plain tuples: sorted and checked with C-level calls, spilled and written with
+`csv.writer.writerows`. Only where two blocks overlap are rows merged one by one.
+
+A page qualifies when its documents are flat and hold only strings, numbers and nulls
+(csv writes those exactly as `flatten` would), with canonical UTC timestamps and no
+carriage return. Anything else takes the general path.
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import heapq
+import itertools
+import operator
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
+
+from oura_stats.spool import Spool
+
+Values = tuple[Any, ...]
+Key = tuple[Any, ...]
+# (first key, arrival sequence, last key, columns, rows): tuples order by first key, then age.
+Block = tuple[Key, int, Key, tuple[str, ...], list[Values]]
+
+_SCALARS = frozenset({str, int, float, type(None)})
+_CANONICAL_UTC = "+00:00"
+_BLOCK_OVERHEAD = 120  # bytes per buffered row: tuple header and pointers
+_VALUE_OVERHEAD = 60
+
+
+def page_block(
+    documents: Sequence[dict[str, Any]], key_columns: tuple[str, ...], sequence: int
+) -> Block | None:
+    """The page as one sorted block, or None when it must take the general path."""
+    if not documents:
+        return None
+    columns = tuple(documents[0])
+    if all(map(columns.__eq__, map(tuple, documents))):
+        rows: list[Values] = list(map(tuple, map(dict.values, documents)))
+    else:  # fields differ within the page (a field new since some day): align them
+        columns = tuple(dict.fromkeys(itertools.chain.from_iterable(documents)))
+        rows = [tuple(map(document.get, columns)) for document in documents]
+    if not set(map(type, itertools.chain.from_iterable(rows))) <= _SCALARS:
+        return None
+    try:
+        positions = [columns.index(column) for column in key_columns]
+    except ValueError:
+        return None
+    times = list(map(operator.itemgetter(positions[0]), rows))
+    if not _canonical_times(times):
+        return None
+    if "\r" in "\x00".join(map(str, itertools.chain.from_iterable(rows))):
+        return None
+    key = _key_getter(positions)
+    rows.sort(key=key)  # stable: of two rows with one key, the later one stays later
+    if len(set(map(key, rows))) != len(rows):
+        rows = list({key(row): row for row in rows}.values())  # the later one wins
+    return (key(rows[0]), sequence, key(rows[-1]), columns, rows)
+
+
+def _canonical_times(times: list[Any]) -> bool:
+    """All strings of the form YYYY-MM-DDTHH:MM:SS+00:00 (checked without a Python loop)."""
+    if not all(map(str.__instancecheck__, times)):
+        return False
+    joined = "".join(times)
+    return len(joined) == 25 * len(times) and joined.count(_CANONICAL_UTC) == len(times)
+
+
+def _key_getter(positions: list[int]) -> Callable[[Values], Key]:
+    if len(positions) > 1:
+        return operator.itemgetter(*positions)
+    (position,) = positions
+    return operator.itemgetter(position, position)  # a 1-tuple would need a Python lambda
+
+
+def block_size(block: Block) -> int:
+    rows, columns = block[4], block[3]
+    return len(rows) * (_BLOCK_OVERHEAD + _VALUE_OVERHEAD * len(columns))
+
+
+class BlockBuffer:
+    """Blocks of one category in bounded memory: sorted runs of blocks spill to disk."""
+
+    def __init__(self, spool: Spool, spool_bytes: int) -> None:
+        self._spool = spool
+        self._spool_bytes = spool_bytes
+        self._blocks: list[Block] = []
+        self._size = 0
+        self.rows = 0
+        self.oldest: Key | None = None
+        self.newest: Key | None = None
+
+    def add(self, block: Block) -> None:
+        self._blocks.append(block)
+        self.rows += len(block[4])
+        first, last = block[0], block[2]
+        self.oldest = first if self.oldest is None else min(self.oldest, first)
+        self.newest = last if self.newest is None else max(self.newest, last)
+        self._size += block_size(block)
+        if self._size > self._spool_bytes:
+            self._blocks.sort()
+            self._spool.write_run(self._blocks, chunk=1)
+            self._blocks, self._size = [], 0
+
+    def drain(self) -> Iterator[Block]:
+        """Every block, in order of first key (then arrival); empties the buffer."""
+        self._blocks.sort()
+        blocks, self._blocks = self._blocks, []
+        return heapq.merge(blocks, *self._spool.runs())
+
+
+def write_blocks(
+    blocks: Iterator[Block], header: list[str], key_columns: tuple[str, ...], handle: IO[str]
+) -> int:
+    """Write the blocks' rows under `header`, one row per key (the newest arrival wins)."""
+    writer = csv.writer(handle, lineterminator="\n")
+    written = 0
+    for columns, rows in _without_overlaps(blocks, key_columns):
+        if list(columns) != header:
+            rows = _reordered(rows, columns, header)  # noqa: PLW2901 - same rows, header order
+        writer.writerows(rows)
+        written += len(rows)
+    return written
+
+
+def _reordered(rows: list[Values], columns: tuple[str, ...], header: list[str]) -> list[Values]:
+    """Rows under `header`; columns the block lacks read as empty (index of an appended "")."""
+    missing = len(columns)
+    getter = operator.itemgetter(*[columns.index(c) if c in columns else missing for c in header])
+    padded = map(operator.add, rows, itertools.repeat(("",)))
+    return list(map(getter, padded))
+
+
+def _without_overlaps(
+    blocks: Iterator[Block], key_columns: tuple[str, ...]
+) -> Iterator[tuple[tuple[str, ...], list[Values]]]:
+    """Blocks in key order; where two overlap, their shared range is merged row by row."""
+    current: Block | None = None
+    for block in blocks:
+        if current is None:
+            current = block
+        elif block[0] > current[2]:
+            yield current[3], current[4]
+            current = block
+        else:
+            before, current = _merge_overlap(current, block, key_columns)
+            if before:
+                yield current[3], before
+    if current is not None:
+        yield current[3], current[4]
+
+
+def _merge_overlap(
+    older: Block, newer: Block, key_columns: tuple[str, ...]
+) -> tuple[list[Values], Block]:
+    """Split `older` where `newer` begins; merge the rest of both, newest arrival first."""
+    columns = older[3]
+    if newer[3] != columns:  # rare: two field layouts meet; align `newer` to `older`
+        header = list(dict.fromkeys(columns + newer[3]))
+        columns = tuple(header)
+        older = (older[0], older[1], older[2], columns, _reordered(older[4], older[3], header))
+        newer = (newer[0], newer[1], newer[2], columns, _reordered(newer[4], newer[3], header))
+    key = _key_getter([columns.index(column) for column in key_columns])
+    keys = list(map(key, older[4]))
+    split = bisect.bisect_left(keys, newer[0])
+    before = older[4][:split]
+    tail = [(key(row), older[1], row) for row in older[4][split:]]
+    fresh = [(key(row), newer[1], row) for row in newer[4]]
+    merged: list[Values] = []
+    last_key: Key | None = None
+    for row_key, _, row in heapq.merge(tail, fresh, key=operator.itemgetter(0, 1)):
+        if row_key == last_key:
+            merged[-1] = row  # same key, later arrival: it replaces the older row
+        else:
+            merged.append(row)
+            last_key = row_key
+    first = min(newer[0], tail[0][0]) if tail else newer[0]
+    last = max(older[2], newer[2])
+    return before, (first, max(older[1], newer[1]), last, columns, merged)
