@@ -98,10 +98,6 @@ class OAuthTokenProvider:
         renewed = self._refresh(stale=rejected)
         return renewed.access_token != rejected
 
-    def refresh_now(self) -> Credentials:
-        """Spend the refresh token now, whatever the expiry (used by `auth logout`)."""
-        return self._refresh(stale=self.credentials().access_token)
-
     def _due(self, credentials: Credentials) -> bool:
         margin = min(REFRESH_MARGIN, credentials.lifetime * MARGIN_FRACTION)
         return self._clock() >= credentials.expires_at - margin

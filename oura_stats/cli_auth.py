@@ -25,12 +25,21 @@ from oura_stats.oauth import (
     requested_scopes,
 )
 from oura_stats.oauth_login import LOGIN_TIMEOUT, LoginRequest, login
-from oura_stats.tokens import TokenProvider
+from oura_stats.tokens import StaticToken, TokenProvider
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8765
 DEFAULT_BASE_URL = "https://api.ouraring.com"
+
+LOGIN_EPILOG = """examples:
+  oura-stats auth login --client-id ID --no-browser
+  oura-stats auth login --manual                 # headless: paste the redirected URL
+  oura-stats auth login --port 8899 --scopes all --scope-prefix extapi:
+
+Register http://localhost:<port>/callback (default port 8765) as a redirect URI of your
+application in the Oura developer portal first; the command prints the exact URI.
+"""
 
 AUTH_EPILOG = """examples:
   oura-stats auth login --client-id ID          # secret from $OURA_CLIENT_SECRET or a prompt
@@ -44,6 +53,13 @@ def _env(args: argparse.Namespace, name: str, variable: str) -> str | None:
     """The flag's value, else the environment variable's (read when the command runs)."""
     value: str | None = getattr(args, name, None) or os.environ.get(variable) or None
     return value
+
+
+def _add_output_options(parser: argparse.ArgumentParser) -> None:
+    """-v/-q, which `cli.main` reads from every command's namespace."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("-v", "--verbose", action="store_true", help="debug logging, tracebacks")
+    group.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
 
 
 def _add_file_option(parser: argparse.ArgumentParser) -> None:
@@ -92,6 +108,7 @@ def add_auth_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help="who is logged in, granted scopes, expiry, token endpoint (no secrets)",
         allow_abbrev=False,
     )
+    _add_output_options(status)
     _add_file_option(status)
     _add_token_url_option(status)
     status.add_argument(
@@ -105,6 +122,7 @@ def add_auth_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         help="revoke the grant at Oura, then delete the credentials file",
         allow_abbrev=False,
     )
+    _add_output_options(logout)
     _add_file_option(logout)
     _add_token_url_option(logout)
     logout.add_argument(
@@ -123,6 +141,10 @@ def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     login_parser = actions.add_parser(
         "login",
         help="authorise oura-stats in a browser and save the credentials",
+        description="Run the OAuth2 authorization-code flow and save the credentials "
+        "that `fetch` and `service` then refresh on their own.",
+        epilog=LOGIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     add = login_parser.add_argument
@@ -163,6 +185,7 @@ def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="SECONDS",
         help=f"how long to wait for the redirect (default {LOGIN_TIMEOUT:.0f})",
     )
+    _add_output_options(login_parser)
     add_credential_options(login_parser)
     login_parser.set_defaults(handler=run_login)
 
@@ -175,6 +198,34 @@ def _port(text: str) -> int:
     if not 1 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port out of range: {port}")
     return port
+
+
+TOKEN_ENV = ("OURA_PERSONAL_ACCESS_TOKEN", "OURA_ACCESS_TOKEN")
+SANDBOX_TOKEN = "sandbox"  # noqa: S105 - not a secret: the sandbox accepts any bearer string
+
+
+def given_token(args: argparse.Namespace) -> str | None:
+    """--token, else the first token environment variable that is set."""
+    token = getattr(args, "token", None) or next(
+        (os.environ[name] for name in TOKEN_ENV if os.environ.get(name)), None
+    )
+    return token.strip() if token else None
+
+
+def resolve_tokens(args: argparse.Namespace, *, sandbox: bool = False) -> TokenProvider:
+    """--token, then the token environment variables, then saved OAuth2 credentials."""
+    token = given_token(args)
+    if token:
+        return StaticToken(token)
+    saved = token_provider_from_args(args)
+    if saved is not None:
+        return saved
+    if sandbox:
+        return StaticToken(SANDBOX_TOKEN)
+    raise ConfigError(
+        "no access token: log in with `oura-stats auth login`, or pass --token "
+        "(or set OURA_PERSONAL_ACCESS_TOKEN)"
+    )
 
 
 def token_provider_from_args(
@@ -198,7 +249,7 @@ def _client_secret(args: argparse.Namespace) -> str:
     secret = _env(args, "client_secret", "OURA_CLIENT_SECRET")
     if secret:
         return secret
-    if sys.stdin.isatty() and not args.manual:
+    if sys.stdin.isatty():
         secret = getpass.getpass("Oura client secret: ")
         if secret:
             return secret

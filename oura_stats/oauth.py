@@ -117,28 +117,21 @@ def request_tokens(
     Moves on to the next URL only on 400/401/403/404 whose OAuth2 error is not in
     `final_errors` (for a refresh, `invalid_grant` means the token is dead everywhere).
     """
-    refusals: list[TokenEndpointError] = []
-    for url in urls:
+    for position, url in enumerate(urls, start=1):
         try:
             return _post_for_tokens(session, url, form), url
         except TokenEndpointError as exc:
-            if exc.status not in FALLBACK_STATUSES or exc.error in final_errors:
+            last = position == len(urls)
+            if last or exc.status not in FALLBACK_STATUSES or exc.error in final_errors:
                 raise
-            refusals.append(exc)
             log.info("%s; trying the next token endpoint", exc)
-    raise (
-        refusals[-1]
-        if len(refusals) == 1
-        else TokenEndpointError(
-            "; ".join(str(exc) for exc in refusals),
-            status=refusals[-1].status,
-            error=refusals[-1].error,
-        )
-    )
+    raise ConfigError("no token endpoint to ask")
 
 
 def _post_for_tokens(session: requests.Session, url: str, form: dict[str, str]) -> TokenResponse:
-    for delay in (*RETRY_DELAYS, None):
+    """One endpoint, retried (a few times, briefly) on network errors, 429 and 5xx."""
+    delays = iter(RETRY_DELAYS)
+    while True:
         try:
             response = session.post(url, data=form, headers=HEADERS, timeout=TIMEOUT)
         except requests.RequestException as exc:
@@ -147,11 +140,11 @@ def _post_for_tokens(session: requests.Session, url: str, form: dict[str, str]) 
             if response.status_code != 429 and response.status_code < 500:
                 return _token_response(url, response)
             problem = f"{url} answered {response.status_code}"
+        delay = next(delays, None)
         if delay is None:
             raise TokenEndpointUnreachable(f"could not reach the Oura token endpoint: {problem}")
         log.info("%s; retrying in %.0f s", problem, delay)
         time.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _token_response(url: str, response: requests.Response) -> TokenResponse:

@@ -23,7 +23,12 @@ import requests
 
 from oura_stats.credentials import Credentials, credentials_lock, save_credentials
 from oura_stats.errors import AuthError, ConfigError
-from oura_stats.oauth import bare_scope, categories_without, request_tokens
+from oura_stats.oauth import (
+    TokenEndpointError,
+    bare_scope,
+    categories_without,
+    request_tokens,
+)
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +113,9 @@ class _CallbackServer(http.server.HTTPServer):
 
 class _CallbackHandler(http.server.BaseHTTPRequestHandler):
     server: _CallbackServer
+    # Browsers open speculative connections that never send a request: drop them soon,
+    # or this one-at-a-time server would wait on them instead of the real redirect.
+    timeout = 5
 
     def do_GET(self) -> None:
         parts = urlsplit(self.path)
@@ -185,7 +193,12 @@ def exchange_code(
         "client_id": request.client_id,
         "client_secret": request.client_secret,
     }
-    tokens, url = request_tokens(session, request.token_urls, form)
+    try:
+        tokens, url = request_tokens(session, request.token_urls, form)
+    except TokenEndpointError as exc:
+        raise AuthError(
+            f"exchanging the authorization code failed: {exc}; run the login again"
+        ) from None
     if tokens.refresh_token is None:
         raise AuthError(f"{url} issued no refresh token; unattended refresh is impossible")
     return Credentials(
