@@ -12,19 +12,16 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from oura_stats import __version__, cli_auth
+from oura_stats import __version__, cli_auth, status
 from oura_stats.categories import CATEGORIES, select
 from oura_stats.client import DEFAULT_BASE_URL
 from oura_stats.collector import DEFAULT_CONCURRENCY
 from oura_stats.errors import ConfigError, OuraStatsError
 from oura_stats.run import Settings, run_round
 from oura_stats.service import add_service_options, install_stop_handlers, serve
-from oura_stats.tokens import StaticToken, TokenProvider
+from oura_stats.tokens import TokenProvider
 
 log = logging.getLogger("oura_stats")
-
-TOKEN_ENV = ("OURA_PERSONAL_ACCESS_TOKEN", "OURA_ACCESS_TOKEN")
-SANDBOX_TOKEN = "sandbox"  # noqa: S105 - not a secret: the sandbox accepts any bearer string
 
 FETCH_EPILOG = """examples:
   oura-stats fetch --sandbox --output-dir ./sample
@@ -100,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     categories.set_defaults(handler=run_categories)
     cli_auth.add_auth_command(commands)
+    status.add_status_command(commands, parents=[output])
     return parser
 
 
@@ -269,19 +267,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def token_provider(args: argparse.Namespace) -> TokenProvider:
-    """--token, then the token environment variables, then saved OAuth credentials."""
-    token = args.token or next((os.environ[n] for n in TOKEN_ENV if os.environ.get(n)), None)
-    if token:
-        return StaticToken(token.strip())
-    saved = cli_auth.token_provider_from_args(args)
-    if saved is not None:
-        return saved
-    if args.sandbox:
-        return StaticToken(SANDBOX_TOKEN)
-    raise ConfigError(
-        "no access token: log in with `oura-stats auth login`, or pass --token "
-        "(or set OURA_PERSONAL_ACCESS_TOKEN)"
-    )
+    """--token, then the token environment variables, then saved OAuth2 credentials."""
+    return cli_auth.resolve_tokens(args, sandbox=args.sandbox)
 
 
 if __name__ == "__main__":

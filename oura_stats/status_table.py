@@ -1,0 +1,100 @@
+"""The human form of `oura-stats status`: a fixed-width table, then the details that matter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from oura_stats.freshness import CategoryView, StatusView
+
+
+@dataclass(frozen=True)
+class ApiCheck:
+    """What `--check-api` found."""
+
+    ok: bool
+    message: str
+
+
+_COLUMNS = ("category", "verdict", "newest", "age", "rows", "last success", "note")
+
+
+def render_table(view: StatusView, api: ApiCheck | None, zone: dt.tzinfo) -> str:
+    """A fixed-width table, then failing categories' errors, the last run, a hint, a verdict."""
+    rows = [_COLUMNS, *(_table_row(v, zone) for v in view.categories)]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(_COLUMNS))]
+    lines = [
+        "  ".join(
+            cell.rjust(width) if i == 4 else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+        ).rstrip()
+        for row in rows
+    ]
+    lines.extend(_details(view, api, zone))
+    return "\n".join(lines) + "\n"
+
+
+def _table_row(v: CategoryView, zone: dt.tzinfo) -> tuple[str, ...]:
+    age = "-" if v.age_hours is None else _age(v.age_hours)
+    rows = "-" if v.rows is None else f"{v.rows:,}"
+    note = "see below" if v.last_error else v.note
+    return (
+        v.name,
+        v.verdict,
+        _when(v.newest, zone),
+        age,
+        rows,
+        _when(v.last_success, zone),
+        note,
+    )
+
+
+def _details(view: StatusView, api: ApiCheck | None, zone: dt.tzinfo) -> list[str]:
+    lines = [""] if view.categories else ["no category collected yet"]
+    for v in view.categories:
+        if v.last_error:
+            since = _when(v.failing_since, zone)
+            last = _when(v.last_error.get("at"), zone)
+            lines.append(f"{v.name}: failing since {since} (last {last}): {v.note}")
+    if view.last_run is not None:
+        run = view.last_run
+        failed = len(run.failed)
+        result = f"{failed} {'category' if failed == 1 else 'categories'} failed"
+        result = result if failed else "all categories ok"
+        lines.append(
+            f"last run: {_when(run.started, zone)} to {_when(run.finished, zone)}, {result}"
+        )
+    if view.hint:
+        lines.append(f"hint: {view.hint}")
+    if api is not None:
+        lines.append(f"api: {'ok' if api.ok else 'FAILED'}: {api.message}")
+    counts = [
+        f"{sum(v.verdict == verdict for v in view.categories)} {verdict}"
+        for verdict in ("failing", "stale")
+    ]
+    lines.append(
+        f"verdict: {view.verdict} ({', '.join(counts)}; stale after "
+        f"{view.stale_hours:g} h without new data)"
+    )
+    return lines
+
+
+def _when(value: str | None, zone: dt.tzinfo) -> str:
+    """A stored day as is; a stored instant in the reader's zone, to the minute."""
+    if not value:
+        return "-"
+    if len(value) == 10:
+        return value
+    try:
+        moment = dt.datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _age(hours: float) -> str:
+    if hours < 0:
+        return "0 h"
+    return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.0f} d"
