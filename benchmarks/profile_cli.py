@@ -1,15 +1,21 @@
-"""Profile the CLI's CPU time in every thread, not just the main one.
+"""Profile the CLI in every thread, not just the main one.
 
 `python -m cProfile` sees only the main thread, but the collector fetches, flattens and
 stores in worker threads. This wraps `threading.Thread.run` so each thread gets its own
-profiler, timed by that thread's CPU clock (time spent waiting on sockets does not count),
-and merges them into one pstats file:
+profiler and merges them into one pstats file:
 
-    python benchmarks/profile_cli.py OUT.prof fetch --base-url URL --token T ...
+    python benchmarks/profile_cli.py [--cpu-clock] OUT.prof fetch --base-url URL ...
     python -m pstats OUT.prof          # or: top_functions() below
 
+The default clock is wall time (cheap to read): with `--concurrency 1` and no injected
+latency, a worker's time is its CPU plus waiting for the server, which shows up under
+the client's request functions. `--cpu-clock` times each thread by its own CPU clock
+instead (waits never count), but reading that clock is a system call on every function
+call and return, which inflates call-heavy code several times over.
+
 Profiling slows the code down (more where it makes many small calls); read the shares,
-not the seconds.
+not the seconds. The main thread's functions (cli.main, Collector.run) span the whole
+run, waiting included.
 """
 
 from __future__ import annotations
@@ -27,13 +33,14 @@ from pathlib import Path
 class ThreadProfiles:
     """Installs a CPU-time profiler in every thread started while active."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: Callable[[], float] | None = None) -> None:
+        self._clock = clock
         self._lock = threading.Lock()
         self.profiles: list[cProfile.Profile] = []
         self._original: Callable[[threading.Thread], None] | None = None
 
     def new_profile(self) -> cProfile.Profile:
-        profile = cProfile.Profile(time.thread_time)
+        profile = cProfile.Profile(self._clock) if self._clock else cProfile.Profile()
         with self._lock:
             self.profiles.append(profile)
         return profile
@@ -51,11 +58,11 @@ class ThreadProfiles:
             finally:
                 profile.disable()
 
-        threading.Thread.run = profiled_run  # type: ignore[method-assign]
+        threading.Thread.run = profiled_run  # type: ignore[method-assign, assignment]
 
     def uninstall(self) -> None:
         if self._original is not None:
-            threading.Thread.run = self._original  # type: ignore[method-assign]
+            threading.Thread.run = self._original  # type: ignore[method-assign, assignment]
             self._original = None
 
     def dump(self, path: Path) -> None:
@@ -67,10 +74,10 @@ class ThreadProfiles:
         merged.dump_stats(str(path))
 
 
-def profile_cli(out: Path, cli_args: list[str]) -> int:
+def profile_cli(out: Path, cli_args: list[str], *, cpu_clock: bool = False) -> int:
     from oura_stats.cli import main
 
-    profiles = ThreadProfiles()
+    profiles = ThreadProfiles(time.thread_time if cpu_clock else None)
     profiles.install()
     main_profile = profiles.new_profile()
     main_profile.enable()
@@ -123,10 +130,13 @@ def _short(filename: str) -> str:
 
 
 def main(argv: list[str]) -> int:
+    cpu_clock = bool(argv) and argv[0] == "--cpu-clock"
+    if cpu_clock:
+        argv = argv[1:]
     if len(argv) < 2:
-        sys.stderr.write("usage: profile_cli.py OUT.prof CLI-ARGUMENTS...\n")
+        sys.stderr.write("usage: profile_cli.py [--cpu-clock] OUT.prof CLI-ARGUMENTS...\n")
         return 2
-    return profile_cli(Path(argv[0]), argv[1:])
+    return profile_cli(Path(argv[0]), argv[1:], cpu_clock=cpu_clock)
 
 
 if __name__ == "__main__":
