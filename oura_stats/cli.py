@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import gc
 import logging
 import os
@@ -13,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from oura_stats import __version__, cli_auth, status
+from oura_stats.argtypes import iso_date, non_negative_int, positive_int
 from oura_stats.categories import CATEGORIES, select
 from oura_stats.client import DEFAULT_BASE_URL
 from oura_stats.collector import DEFAULT_CONCURRENCY
@@ -176,49 +176,6 @@ class _Formatter(logging.Formatter):
         if record.levelno >= logging.WARNING:
             return f"oura-stats: warning: {text}"
         return text
-
-
-# argument types -------------------------------------------------------------------------
-
-
-def iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text) if len(text) == 10 else _bad_date(text)
-    except ValueError:
-        return _bad_date(text)
-
-
-def _bad_date(text: str) -> dt.date:
-    raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected a real day as YYYY-MM-DD")
-
-
-def positive_int(text: str) -> int:
-    """argparse type: a whole number >= 1."""
-    value = int(_number(text, int))
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def non_negative_int(text: str) -> int:
-    value = int(_number(text, int))
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
-
-
-def positive_float(text: str) -> float:
-    value = _number(text, float)
-    if not value > 0 or value == float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
-
-
-def _number(text: str, kind: type[int] | type[float]) -> int | float:
-    try:
-        return kind(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
 
 
 # commands -------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import sys
 
 import requests
 
+from oura_stats.argtypes import listen_port, positive_float
 from oura_stats.auth import OAuthTokenProvider
 from oura_stats.auth_manage import logout, show_status
 from oura_stats.credentials import CREDENTIALS_ENV, resolve_path
@@ -168,7 +169,7 @@ def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     add(
         "--port",
-        type=_port,
+        type=listen_port,
         default=DEFAULT_PORT,
         help=f"local callback port (default {DEFAULT_PORT})",
     )
@@ -180,7 +181,7 @@ def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     )
     add(
         "--timeout",
-        type=float,
+        type=positive_float,
         default=LOGIN_TIMEOUT,
         metavar="SECONDS",
         help=f"how long to wait for the redirect (default {LOGIN_TIMEOUT:.0f})",
@@ -188,16 +189,6 @@ def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
     _add_output_options(login_parser)
     add_credential_options(login_parser)
     login_parser.set_defaults(handler=run_login)
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 1 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range: {port}")
-    return port
 
 
 TOKEN_ENV = ("OURA_PERSONAL_ACCESS_TOKEN", "OURA_ACCESS_TOKEN")

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import random
 import signal
 import threading
@@ -16,6 +15,7 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
+from oura_stats.argtypes import non_negative_float, port, positive_float, positive_int
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, OuraStatsError
 from oura_stats.health import Board, HealthServer
 from oura_stats.run import Settings, run_round, without_reset
@@ -31,22 +31,22 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
     """Options of `oura-stats service` beyond those it shares with `fetch`."""
     parser.add_argument(
         "--interval-hours",
-        type=_positive_float,
+        type=positive_float,
         default=2.0,
         help="hours from the start of one round to the start of the next (2)",
     )
     parser.add_argument(
         "--jitter-minutes",
-        type=_non_negative_float,
+        type=non_negative_float,
         default=0.0,
         help="add a random 0..N minutes to each wait, shorter than the interval (0)",
     )
     parser.add_argument(
-        "--max-runs", type=_positive_int, default=None, help="stop after this many rounds"
+        "--max-runs", type=positive_int, default=None, help="stop after this many rounds"
     )
     parser.add_argument(
         "--health-port",
-        type=_port,
+        type=port,
         default=None,
         metavar="PORT",
         help="serve GET /health and /metrics on this port (off; 0 picks a free port, logged)",
@@ -181,50 +181,3 @@ def _guarded(round_: Callable[[], int]) -> int:
     except OuraStatsError as error:
         log.error("round failed: %s", error)
         return EXIT_FAILED
-
-
-# argument types ---------------------------------------------------------------------------
-
-
-def _number(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    value = _number(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
-    return value
-
-
-def _non_negative_float(text: str) -> float:
-    value = _number(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port {text!r} is out of range (0-65535)")
-    return value

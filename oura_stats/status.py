@@ -16,6 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import IO, Any
 
+from oura_stats.argtypes import positive_float
 from oura_stats.categories import BY_NAME, CATEGORIES, Category, select
 from oura_stats.cli_auth import TOKEN_ENV, add_credential_options, resolve_tokens
 from oura_stats.client import DEFAULT_BASE_URL, OuraClient, RequestStats, RetryPolicy
@@ -91,7 +92,7 @@ def add_freshness_options(parser: argparse.ArgumentParser) -> None:
     """--stale-hours and --stale-categories, shared by `status` and `service --health-port`."""
     parser.add_argument(
         "--stale-hours",
-        type=_positive_hours,
+        type=positive_float,
         default=DEFAULT_STALE_HOURS,
         help=f"a category is stale after this many hours without new data "
         f"({DEFAULT_STALE_HOURS:g})",
@@ -120,16 +121,6 @@ def _add_check_api_options(parser: argparse.ArgumentParser) -> None:
         help=f"API base URL for --check-api (env OURA_API_BASE_URL; {DEFAULT_BASE_URL})",
     )
     add_credential_options(parser)
-
-
-def _positive_hours(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number of hours")
-    return value
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:

@@ -1,0 +1,81 @@
+"""argparse types shared by every command: each turns bad input into one clear message."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+
+
+def iso_date(text: str) -> dt.date:
+    """A real calendar day written YYYY-MM-DD."""
+    try:
+        if len(text) == 10:
+            return dt.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected a real day as YYYY-MM-DD")
+
+
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"{text!r} must be a finite number")
+    return value
+
+
+def positive_int(text: str) -> int:
+    value = _whole(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def non_negative_int(text: str) -> int:
+    value = _whole(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def positive_float(text: str) -> float:
+    value = _finite(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must be a positive number")
+    return value
+
+
+def non_negative_float(text: str) -> float:
+    value = _finite(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def port(text: str) -> int:
+    """A TCP port; 0 lets the system pick a free one."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port {text!r} is out of range (0-65535)")
+    return value
+
+
+def listen_port(text: str) -> int:
+    """A TCP port a browser can be sent to (not 0)."""
+    value = port(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("port 0 cannot be registered as a redirect URI")
+    return value
