@@ -16,13 +16,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from oura_stats.atomic import remove_stale_temp_files
 from oura_stats.categories import BY_NAME, Category, Kind
 from oura_stats.client import Document, OuraClient, RequestStats
 from oura_stats.errors import AuthError, ConfigError, OuraStatsError, StopRequested
 from oura_stats.flatten import flatten
+from oura_stats.report import Outcome, run_record
 from oura_stats.state import CategoryState, State
 from oura_stats.store import CategoryStore
 from oura_stats.windows import (
@@ -42,23 +42,6 @@ RING = BY_NAME["ring_configuration"]
 READINESS = BY_NAME["daily_readiness"]
 CALIBRATION_MARGIN = dt.timedelta(days=31)
 STOPPED = "stopped before finishing; nothing of it was saved this run"
-
-
-@dataclass
-class Outcome:
-    """What one category's part of a run did."""
-
-    category: str
-    new: int = 0
-    updated: int = 0
-    requests: int = 0
-    seconds: float = 0.0
-    error: str | None = None
-    skipped: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
 
 
 @dataclass
@@ -121,7 +104,7 @@ class Collector:
         jobs = self._plan()
         self._execute(jobs)
         outcomes = [self._outcomes[c.name] for c in self._config.categories]
-        self._state.record_run(_run_record(started, self._clock(), outcomes))
+        self._state.record_run(run_record(started, self._clock(), outcomes))
         self._state.save()
         return outcomes
 
@@ -361,48 +344,3 @@ def prepare_output_dir(directory: Path) -> None:
             f"cannot write to output directory {directory} ({error.strerror}); "
             "choose another --output-dir or fix its permissions"
         ) from error
-
-
-def _run_record(
-    started: dt.datetime, finished: dt.datetime, outcomes: list[Outcome]
-) -> dict[str, Any]:
-    return {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
-        "categories": {
-            o.category: {
-                "new": o.new,
-                "updated": o.updated,
-                "requests": o.requests,
-                "seconds": round(o.seconds, 3),
-                "error": o.error,
-                **({"skipped": o.skipped} if o.skipped else {}),
-            }
-            for o in outcomes
-        },
-    }
-
-
-def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int = 0) -> list[str]:
-    """One line per category and a total, for stderr at the end of a run."""
-    width = max((len(o.category) for o in outcomes), default=8)
-    lines = []
-    for o in outcomes:
-        if o.skipped:
-            status = f"skipped: {o.skipped}"
-        elif o.error:
-            status = "FAILED"
-        else:
-            status = "ok"
-        lines.append(
-            f"{o.category:<{width}}  {o.new:>7,} new  {o.updated:>6,} updated  "
-            f"{o.requests:>5,} requests  {o.seconds:6.1f} s  {status}"
-        )
-    failed = sum(1 for o in outcomes if o.error)
-    total_requests = sum(o.requests for o in outcomes) + extra_requests
-    lines.append(
-        f"total: {sum(o.new for o in outcomes):,} new, {sum(o.updated for o in outcomes):,} "
-        f"updated, {total_requests:,} requests in {seconds:.1f} s; "
-        + (f"{failed} of {len(outcomes)} categories failed" if failed else "all categories ok")
-    )
-    return lines

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from oura_stats.categories import Category
 from oura_stats.client import OuraClient
-from oura_stats.collector import Collector, Outcome, RunConfig, summary_lines
+from oura_stats.collector import Collector, RunConfig
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
+from oura_stats.report import Outcome, summary_lines
 from oura_stats.state import RunLock, State
 from oura_stats.tokens import TokenProvider
 from oura_stats.windows import Options

@@ -14,8 +14,7 @@ import itertools
 import mmap
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -32,26 +31,17 @@ from oura_stats.csvfile import (
     time_key,
 )
 from oura_stats.flatten import Row, cell
+from oura_stats.merge import Ident, Merged, Merger, MergeResult
 from oura_stats.spool import Spool
 
 Document = dict[str, Any]
-Ident = tuple[str, ...]
 Item = tuple[str, Ident, int, Row]  # (time key, identity, arrival sequence, row)
-Merged = tuple[str, Ident, list[str]]
 
 SPOOL_BYTES = 16 << 20
 _MAX_KEYS_SEARCHED = 1000
 _EMPTY = itertools.repeat("")  # the default of row.get for every column
 _ROW_OVERHEAD = 400  # measured: dict, tuples and str headers of one buffered row
 _FIELD_OVERHEAD = 60
-
-
-@dataclass
-class MergeResult:
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    written: bool = False
 
 
 class CategoryStore:
@@ -244,7 +234,7 @@ class CategoryStore:
         tail_start = header_end
         if header == old_header and old_header[: len(lead)] == lead and self.category.time_field:
             tail_start = self._tail_start(handle, old_header, header_end)
-        merger = _Merger(self.category, old_header, header, set(self._latest))
+        merger = Merger(self.category, old_header, header, set(self._latest))
         merged = merger.merge(iter_rows(handle, tail_start), self._new_rows(header))
         size = os.fstat(handle.fileno()).st_size
         if header != old_header or size - tail_start > TAIL_LIMIT_BYTES:
@@ -293,111 +283,6 @@ class CategoryStore:
             text.detach()
 
 
-class _Merger:
-    """Merges sorted old rows and sorted new rows; new rows replace old rows with their key."""
-
-    def __init__(
-        self, category: Category, old_header: list[str], header: list[str], new_keys: set[Ident]
-    ) -> None:
-        self._pad = [""] * (len(header) - len(old_header))
-        self._time_index = (
-            old_header.index(category.time_field) if category.time_field in old_header else None
-        )
-        self._identity = _identity_of_sequence(category, old_header)
-        self._time_in_key = category.time_in_key
-        self._new_keys = new_keys
-        self._old_hashes: dict[Ident, int] = {}
-        self._new_hashes: dict[Ident, int] = {}
-        self._counts = MergeResult()
-        self.header_changed = bool(self._pad)
-
-    @property
-    def changed(self) -> bool:
-        counts = self.result(written=False)
-        return self.header_changed or counts.new > 0 or counts.updated > 0
-
-    def result(self, *, written: bool) -> MergeResult:
-        counts = MergeResult(self._counts.new, self._counts.updated, self._counts.unchanged)
-        for ident, new_hash in self._new_hashes.items():
-            old_hash = self._old_hashes.get(ident)
-            if old_hash is None:
-                counts.new += 1
-            elif old_hash == new_hash:
-                counts.unchanged += 1
-            else:
-                counts.updated += 1
-        counts.written = written
-        return counts
-
-    def _old_items(self, rows: Iterator[list[str]]) -> Iterator[Merged]:
-        pad, index = self._pad, self._time_index
-        for values in rows:
-            if pad:
-                values = values + pad  # noqa: PLW2901 - widened copy of the same row
-            order = time_key(values[index]) if index is not None else ""
-            yield order, self._identity(values, order), values
-
-    def merge(self, old_rows: Iterator[list[str]], new_rows: Iterator[Merged]) -> Iterator[Merged]:
-        old = self._old_items(old_rows)
-        if self._time_in_key:
-            return self._merge_adjacent(old, new_rows)
-        return self._merge_by_key(old, new_rows)
-
-    def _merge_by_key(self, old: Iterator[Merged], new: Iterator[Merged]) -> Iterator[Merged]:
-        new_keys = self._new_keys
-
-        def kept_old() -> Iterator[Merged]:
-            for item in old:
-                if item[1] in new_keys:
-                    self._old_hashes[item[1]] = hash(tuple(item[2]))
-                else:
-                    yield item
-
-        def hashed_new() -> Iterator[Merged]:
-            for item in new:
-                self._new_hashes[item[1]] = hash(tuple(item[2]))
-                yield item
-
-        return heapq.merge(kept_old(), hashed_new(), key=_order)
-
-    def _merge_adjacent(self, old: Iterator[Merged], new: Iterator[Merged]) -> Iterator[Merged]:
-        """Keys contain the time, so an old row and its replacement meet side by side."""
-        counts = self._counts
-        pending: Merged | None = None
-        pending_is_new = False
-        # heapq.merge is stable: on equal keys the new row (first iterable) comes first.
-        for item in heapq.merge(_tagged(new, 0), _tagged(old, 1), key=_tagged_order):
-            merged, is_old = item[0], item[1]
-            if is_old and pending_is_new and pending is not None and pending[1] == merged[1]:
-                counts.new -= 1
-                if pending[2] == merged[2]:
-                    counts.unchanged += 1
-                else:
-                    counts.updated += 1
-                pending_is_new = False
-                continue  # the old row is replaced by `pending`
-            if pending is not None:
-                yield pending
-            pending, pending_is_new = merged, not is_old
-            if pending_is_new:
-                counts.new += 1
-        if pending is not None:
-            yield pending
-
-
-def _tagged(items: Iterator[Merged], tag: int) -> Iterator[tuple[Merged, int]]:
-    for item in items:
-        yield item, tag
-
-
-def _tagged_order(item: tuple[Merged, int]) -> tuple[str, Ident]:
-    return item[0][0], item[0][1]
-
-
-def _order(item: Merged) -> tuple[str, Ident]:
-    return item[0], item[1]
-
-
 def _identity_of_mapping(category: Category) -> Callable[[Row, str], Ident]:
     """A row's key; the time part normalised. Specialised: this runs for every row."""
     key, time_field = category.key, category.time_field
@@ -415,19 +300,6 @@ def _identity_of_mapping(category: Category) -> Callable[[Row, str], Ident]:
 
         return single
     raise ValueError(f"unsupported key {key!r}")  # pragma: no cover - table is static
-
-
-def _identity_of_sequence(
-    category: Category, header: list[str]
-) -> Callable[[list[str], str], Ident]:
-    positions = [header.index(field) for field in category.key]
-    time_position = header.index(category.time_field) if category.time_field in header else -1
-
-    def identity(values: Sequence[str], order: str) -> Ident:
-        ident = tuple(order if p == time_position else values[p] for p in positions)
-        return ident if any(ident) else ("", order)
-
-    return identity
 
 
 def _copy_bytes(source: IO[bytes], target: IO[bytes], length: int) -> None:

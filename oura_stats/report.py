@@ -1,0 +1,69 @@
+"""What a run did, per category: the outcome record, the state's run entry, the summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class Outcome:
+    """What one category's part of a run did."""
+
+    category: str
+    new: int = 0
+    updated: int = 0
+    requests: int = 0
+    seconds: float = 0.0
+    error: str | None = None
+    skipped: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def run_record(
+    started: dt.datetime, finished: dt.datetime, outcomes: list[Outcome]
+) -> dict[str, Any]:
+    return {
+        "started": started.isoformat(timespec="seconds"),
+        "finished": finished.isoformat(timespec="seconds"),
+        "categories": {
+            o.category: {
+                "new": o.new,
+                "updated": o.updated,
+                "requests": o.requests,
+                "seconds": round(o.seconds, 3),
+                "error": o.error,
+                **({"skipped": o.skipped} if o.skipped else {}),
+            }
+            for o in outcomes
+        },
+    }
+
+
+def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int = 0) -> list[str]:
+    """One line per category and a total, for stderr at the end of a run."""
+    width = max((len(o.category) for o in outcomes), default=8)
+    lines = []
+    for o in outcomes:
+        if o.skipped:
+            status = f"skipped: {o.skipped}"
+        elif o.error:
+            status = "FAILED"
+        else:
+            status = "ok"
+        lines.append(
+            f"{o.category:<{width}}  {o.new:>7,} new  {o.updated:>6,} updated  "
+            f"{o.requests:>5,} requests  {o.seconds:6.1f} s  {status}"
+        )
+    failed = sum(1 for o in outcomes if o.error)
+    total_requests = sum(o.requests for o in outcomes) + extra_requests
+    lines.append(
+        f"total: {sum(o.new for o in outcomes):,} new, {sum(o.updated for o in outcomes):,} "
+        f"updated, {total_requests:,} requests in {seconds:.1f} s; "
+        + (f"{failed} of {len(outcomes)} categories failed" if failed else "all categories ok")
+    )
+    return lines
