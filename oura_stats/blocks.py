@@ -6,8 +6,8 @@ requests barely overlap (a sample on a 30-day boundary is in both), so a page ca
 one block of plain tuples: sorted and checked with C-level calls, spilled and written with
 `csv.writer.writerows`. Only where two blocks overlap are rows merged one by one.
 
-A page qualifies when its documents are flat and hold only strings, numbers and nulls
-(csv writes those exactly as `flatten` would), with canonical UTC timestamps and no
+A page qualifies when its documents are flat and hold only strings, numbers, booleans
+and nulls (written exactly as `flatten` writes them), with canonical UTC timestamps and no
 carriage return. Anything else takes the general path.
 """
 
@@ -46,7 +46,11 @@ def page_block(
     else:  # fields differ within the page (a field new since some day): align them
         columns = tuple(dict.fromkeys(itertools.chain.from_iterable(documents)))
         rows = [tuple(map(document.get, columns)) for document in documents]
-    if not set(map(type, itertools.chain.from_iterable(rows))) <= _SCALARS:
+    kinds = set(map(type, itertools.chain.from_iterable(rows)))
+    if bool in kinds:  # csv would write True/False; the API's text is true/false
+        kinds.discard(bool)
+        rows = list(map(_booleans_as_text, rows))
+    if not kinds <= _SCALARS:
         return None
     try:
         positions = [columns.index(column) for column in key_columns]
@@ -62,6 +66,10 @@ def page_block(
     if len(set(map(key, rows))) != len(rows):
         rows = list({key(row): row for row in rows}.values())  # the later one wins
     return (key(rows[0]), sequence, key(rows[-1]), columns, rows)
+
+
+def _booleans_as_text(row: Values) -> Values:
+    return tuple(("true" if value else "false") if type(value) is bool else value for value in row)
 
 
 def _canonical_times(times: list[Any]) -> bool:

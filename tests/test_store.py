@@ -271,3 +271,17 @@ def test_empty_page_keeps_the_block_path(tmp_path: Path) -> None:
     store = CategoryStore(HEARTRATE, tmp_path)
     assert store.add_page([])
     assert store.add_page(samples(0, 3))  # type: ignore[arg-type]
+
+
+def test_battery_pages_with_booleans_take_the_block_path_and_match_flatten(
+    tmp_path: Path,
+) -> None:
+    page = [
+        {"timestamp": "2024-03-01T00:00:00+00:00", "level": 80, "charging": True},
+        {"timestamp": "2024-03-01T01:00:00+00:00", "level": 79, "charging": False},
+        {"timestamp": "2024-03-01T02:00:00+00:00", "level": 1, "charging": None},
+    ]
+    store = CategoryStore(BY_NAME["ring_battery_level"], tmp_path)
+    assert store.add_page(page)  # type: ignore[arg-type]
+    store.commit()
+    assert read(tmp_path / "ring_battery_level.csv") == [flatten(doc) for doc in page]
