@@ -6,15 +6,38 @@ import argparse
 import datetime as dt
 import math
 
+# Oura's data begins in 2015; the bounds only keep date arithmetic far from its limits.
+FIRST_DAY = dt.date(1970, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+LONGEST_LOOKBACK_DAYS = 3650
+
 
 def iso_date(text: str) -> dt.date:
-    """A real calendar day written YYYY-MM-DD."""
+    """A real calendar day written YYYY-MM-DD, between 1970 and 2099."""
     try:
-        if len(text) == 10:
-            return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text) if len(text) == 10 else None
     except ValueError:
-        pass
-    raise argparse.ArgumentTypeError(f"invalid date {text!r}: expected a real day as YYYY-MM-DD")
+        day = None
+    if day is None:
+        raise argparse.ArgumentTypeError(
+            f"invalid date {text!r}: expected a real day as YYYY-MM-DD"
+        )
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise argparse.ArgumentTypeError(
+            f"date {text!r} is out of range: use a day from {FIRST_DAY} to {LAST_DAY}"
+        )
+    return day
+
+
+def lookback_days(text: str) -> int:
+    """Days to fetch again before the newest stored data: 0 to ten years."""
+    value = non_negative_int(text)
+    if value > LONGEST_LOOKBACK_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is too long a lookback: at most {LONGEST_LOOKBACK_DAYS} days "
+            "(use --start-date to refetch older history)"
+        )
+    return value
 
 
 def _whole(text: str) -> int:

@@ -62,6 +62,8 @@ def page_block(
     if "\r" in "\x00".join(map(str, itertools.chain.from_iterable(rows))):
         return None
     key = _key_getter(positions)
+    if None in set(itertools.chain.from_iterable(map(key, rows))):
+        return None  # a key part is missing: the general path handles it
     rows.sort(key=key)  # stable: of two rows with one key, the later one stays later
     if len(set(map(key, rows))) != len(rows):
         rows = list({key(row): row for row in rows}.values())  # the later one wins

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from oura_stats import __version__, cli_auth, status
-from oura_stats.argtypes import iso_date, non_negative_int, positive_int
+from oura_stats.argtypes import iso_date, lookback_days, positive_int
 from oura_stats.categories import CATEGORIES, select
 from oura_stats.client import DEFAULT_BASE_URL
 from oura_stats.collector import DEFAULT_CONCURRENCY
@@ -126,7 +126,7 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--end-date", type=iso_date, help="last day to fetch (YYYY-MM-DD)")
     parser.add_argument(
         "--lookback-days",
-        type=non_negative_int,
+        type=lookback_days,
         default=3,
         help="days before the newest stored data to fetch again, for revised scores (3)",
     )

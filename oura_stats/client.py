@@ -11,7 +11,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Generator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +20,14 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from oura_stats import __version__
-from oura_stats.errors import ApiError, AuthError, ConfigError, ForbiddenError, StopRequested
+from oura_stats.errors import (
+    ApiError,
+    AuthError,
+    ConfigError,
+    ForbiddenError,
+    StopRequested,
+    UnreachableError,
+)
 from oura_stats.ratelimit import Pacer
 from oura_stats.tokens import TokenProvider
 
@@ -49,6 +56,15 @@ class RequestStats:
     def count(self) -> None:
         with self._lock:
             self.requests += 1
+
+
+@dataclass
+class _Attempts:
+    """What one request has been through so far."""
+
+    failures: int = 0  # 5xx, network errors, bad bodies
+    rate_limited: int = 0
+    renewed: bool = False  # the token was replaced once after a 401
 
 
 @dataclass(frozen=True)
@@ -100,11 +116,8 @@ class OuraClient:
         query = dict(params)
         seen_tokens: set[str] = set()
         for _ in range(MAX_PAGES):
-            body = self._get(path, query, stats)
-            data = body.get("data") if isinstance(body, dict) else None
-            if not isinstance(data, list):
-                raise ApiError(f"unexpected response from {path}: no 'data' list")
-            yield data
+            body = self._get(path, query, stats, expected=_is_listing)
+            yield body["data"]
             token = body.get("next_token")
             if not token:
                 return
@@ -116,70 +129,92 @@ class OuraClient:
 
     def get_object(self, path: str, stats: RequestStats) -> Document:
         """A single bare document (personal_info)."""
-        body = self._get(path, {}, stats)
-        if not isinstance(body, dict):
-            raise ApiError(f"unexpected response from {path}: not an object")
+        body: Document = self._get(path, {}, stats, expected=_is_object)
         return body
 
-    def _get(self, path: str, params: Mapping[str, str], stats: RequestStats) -> Any:
-        failures = 0
-        rate_limited = 0
-        renewed = False
+    def _get(
+        self,
+        path: str,
+        params: Mapping[str, str],
+        stats: RequestStats,
+        *,
+        expected: Callable[[Any], bool],
+    ) -> Any:
+        """The decoded body of a 200 that has the `expected` shape, after retries."""
+        attempts = _Attempts()
         while True:
             if self._stop.is_set():
                 raise StopRequested("stopped")
             self._pacer.acquire(self._stop)
             token = self._tokens.access_token()
-            try:
-                response = self._session.get(
-                    self.base_url + path,
-                    params=params,
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=TIMEOUT,
-                )
-            except _TRANSIENT as error:
-                failures += 1
-                self._give_up_or_wait(
-                    failures, f"could not reach the Oura API ({_describe(error)})"
-                )
+            response = self._send(path, params, token, attempts)
+            if response is None:
                 continue
-            except requests.RequestException as error:
-                raise ApiError(f"request to {path} failed: {_describe(error)}") from error
             stats.count()
-            status = response.status_code
-            if status == 200:
-                try:
-                    return response.json()
-                except ValueError:
-                    failures += 1
-                    self._give_up_or_wait(failures, "the Oura API sent a body that is not JSON")
-                    continue
-            if status == 401:
-                if "scope" in response.text.lower():
-                    raise ForbiddenError(_forbidden_message(response), status=status)
-                if not renewed and self._tokens.renew_after_rejection(token):
-                    renewed = True
-                    continue
-                raise AuthError(
-                    "the Oura API rejected the access token (invalid, expired or revoked): "
-                    "run `oura-stats auth login`, or pass a new --token"
-                )
-            if status == 403:
-                raise ForbiddenError(_forbidden_message(response), status=status)
-            if status == 429:
-                rate_limited += 1
-                self._wait_for_rate_limit(response, rate_limited)
+            if response.status_code != 200:
+                self._handle_refusal(response, token, attempts)
                 continue
-            if status >= 500:
-                failures += 1
-                self._give_up_or_wait(failures, f"the Oura API answered {status}")
-                continue
-            raise ApiError(_error_message(response), status=status)
+            try:
+                body = response.json()
+            except ValueError:
+                body = None
+            if body is not None and expected(body):
+                return body
+            attempts.failures += 1
+            self._give_up_or_wait(
+                attempts.failures, f"the Oura API sent an unexpected body for {path}"
+            )
 
-    def _give_up_or_wait(self, failures: int, problem: str) -> None:
+    def _send(
+        self, path: str, params: Mapping[str, str], token: str, attempts: _Attempts
+    ) -> requests.Response | None:
+        """One GET; None after a transient network failure (already waited out)."""
+        try:
+            return self._session.get(
+                self.base_url + path,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=TIMEOUT,
+            )
+        except _TRANSIENT as error:
+            attempts.failures += 1
+            unreachable = isinstance(error, requests.ConnectionError)
+            problem = f"could not reach the Oura API at {self.base_url} ({_describe(error)})"
+            self._give_up_or_wait(attempts.failures, problem, unreachable=unreachable)
+            return None
+        except requests.RequestException as error:
+            raise ApiError(f"request to {path} failed: {_describe(error)}") from error
+
+    def _handle_refusal(self, response: requests.Response, token: str, attempts: _Attempts) -> None:
+        """Raise the error a non-200 answer means, or wait so the caller can retry."""
+        status = response.status_code
+        if status == 401:
+            if "scope" in response.text.lower():
+                raise ForbiddenError(_forbidden_message(response), status=status)
+            if not attempts.renewed and self._tokens.renew_after_rejection(token):
+                attempts.renewed = True
+                return
+            raise AuthError(
+                "the Oura API rejected the access token (invalid, expired or revoked): "
+                "run `oura-stats auth login`, or pass a new --token"
+            )
+        if status == 403:
+            raise ForbiddenError(_forbidden_message(response), status=status)
+        if status == 429:
+            attempts.rate_limited += 1
+            self._wait_for_rate_limit(response, attempts.rate_limited)
+            return
+        if status >= 500:
+            attempts.failures += 1
+            self._give_up_or_wait(attempts.failures, f"the Oura API answered {status}")
+            return
+        raise ApiError(_error_message(response), status=status)
+
+    def _give_up_or_wait(self, failures: int, problem: str, *, unreachable: bool = False) -> None:
         policy = self._retry
         if failures >= policy.attempts:
-            raise ApiError(f"{problem}; gave up after {failures} attempts")
+            error = UnreachableError if unreachable else ApiError
+            raise error(f"{problem}; gave up after {failures} attempts")
         delay = min(policy.backoff_cap, policy.backoff_base * 2 ** (failures - 1))
         delay *= random.uniform(0.5, 1.0)  # noqa: S311 - jitter, not cryptography
         log.debug("%s; retrying in %.1f s", problem, delay)
@@ -202,6 +237,14 @@ class OuraClient:
     def _sleep(self, seconds: float) -> None:
         if self._stop.wait(seconds):
             raise StopRequested("stopped")
+
+
+def _is_listing(body: Any) -> bool:
+    return isinstance(body, dict) and isinstance(body.get("data"), list)
+
+
+def _is_object(body: Any) -> bool:
+    return isinstance(body, dict)
 
 
 def _settle_environment(session: requests.Session, url: str) -> None:

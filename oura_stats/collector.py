@@ -20,7 +20,13 @@ from pathlib import Path
 from oura_stats.atomic import remove_stale_temp_files
 from oura_stats.categories import BY_NAME, Category, Kind
 from oura_stats.client import Document, OuraClient, RequestStats
-from oura_stats.errors import AuthError, ConfigError, OuraStatsError, StopRequested
+from oura_stats.errors import (
+    AuthError,
+    ConfigError,
+    OuraStatsError,
+    StopRequested,
+    UnreachableError,
+)
 from oura_stats.flatten import flatten
 from oura_stats.report import Outcome, run_record
 from oura_stats.state import CategoryState, State
@@ -92,8 +98,8 @@ class Collector:
         self._config = config
         self._stop = stop or threading.Event()
         self._clock = clock
-        self._auth_failure: str | None = None
-        self._auth_logged = False
+        self._run_failure: str | None = None
+        self._failure_logged = False
         self._log_lock = threading.Lock()
         self._outcomes: dict[str, Outcome] = {}
         self._extra_requests = RequestStats()
@@ -101,7 +107,15 @@ class Collector:
     def run(self) -> list[Outcome]:
         started = self._clock()
         prepare_output_dir(self._config.output_dir)
-        jobs = self._plan()
+        try:
+            jobs = self._plan()
+        except (AuthError, StopRequested, UnreachableError) as error:
+            jobs = []  # nothing can be fetched: every category fails alike, said once
+            self._run_failure = STOPPED if isinstance(error, StopRequested) else str(error)
+            for category in self._config.categories:
+                if category.name not in self._outcomes:
+                    self._outcomes[category.name] = Outcome(category.name, error=self._run_failure)
+                    self._report_failure(category.name, self._run_failure)
         self._execute(jobs)
         outcomes = [self._outcomes[c.name] for c in self._config.categories]
         self._state.record_run(run_record(started, self._clock(), outcomes))
@@ -144,7 +158,7 @@ class Collector:
     def _saved(self, category: Category) -> CategoryState:
         saved = self._state.category(category.name)
         csv_path = self._config.output_dir / f"{category.name}.csv"
-        if saved.complete_until is not None and not csv_path.exists():
+        if saved.cursor is not None and not csv_path.exists():
             log.warning(
                 "%s: %s is missing; fetching its whole history again", category.name, csv_path
             )
@@ -166,9 +180,9 @@ class Collector:
         the first readiness score (scores begin after the ring's calibration)."""
         ring_docs = self._ring_documents()
         for job in jobs:
-            if job.category is RING:
+            if job.category is RING and ring_docs is not None:
                 job.prefetched = ring_docs  # collected from this very response
-        floor = history_floor([d.get("set_up_at") for d in ring_docs])
+        floor = history_floor([d.get("set_up_at") for d in ring_docs or []])
         if floor != EARLIEST_DAY:
             return floor
         first = self._first_scored_day(jobs)
@@ -189,7 +203,7 @@ class Collector:
         try:
             days = [str(doc.get("day")) for doc in next(pages, [])]
         except OuraStatsError as error:
-            if isinstance(error, AuthError | StopRequested):
+            if isinstance(error, AuthError | StopRequested | UnreachableError):
                 raise
             log.info("first readiness day unavailable (%s)", error)
             return None
@@ -204,17 +218,17 @@ class Collector:
             self._run_chunk(job, chunk)
         job.done = True
 
-    def _ring_documents(self) -> list[Document]:
+    def _ring_documents(self) -> list[Document] | None:
         try:
             path = RING.sandbox_path if self._config.sandbox else RING.path
             return [
                 d for page in self._client.iter_pages(path, {}, self._extra_requests) for d in page
             ]
         except OuraStatsError as error:
-            if isinstance(error, AuthError | StopRequested):
+            if isinstance(error, AuthError | StopRequested | UnreachableError):
                 raise
             log.info("ring set-up dates unavailable (%s); starting from %s", error, EARLIEST_DAY)
-            return []
+            return None
 
     # execution --------------------------------------------------------------------------
 
@@ -230,12 +244,15 @@ class Collector:
 
     def _run_chunk(self, job: _Job, params: dict[str, str]) -> None:
         try:
-            if job.error is None:
+            if self._run_failure is not None:
+                self._fail(job, self._run_failure)  # the run is over for every category
+            elif job.error is None:
                 self._fetch_into(job, params)
         except StopRequested:
             self._fail(job, STOPPED)
-        except AuthError as error:
-            self._auth_failure = str(error)
+        except (AuthError, UnreachableError) as error:
+            if self._run_failure is None:
+                self._run_failure = str(error)
             self._fail(job, str(error))
         except OuraStatsError as error:
             self._fail(job, str(error))
@@ -251,8 +268,6 @@ class Collector:
     def _fetch_into(self, job: _Job, params: dict[str, str]) -> None:
         if self._stop.is_set():
             raise StopRequested("stopped")
-        if self._auth_failure is not None:
-            raise AuthError(self._auth_failure)
         category = job.category
         path = category.sandbox_path if self._config.sandbox else category.path
         if category.kind is Kind.SINGLE:
@@ -290,8 +305,9 @@ class Collector:
                 result = job.store.commit()
                 outcome.new, outcome.updated = result.new, result.updated
                 self._state.record_success(name, self._advanced(job))
-            except (OSError, OuraStatsError) as error:
-                job.error = f"could not write {job.store.path}: {error}"
+            except Exception as error:  # a broken file fails its category, not the run
+                log.debug("%s: commit failed", name, exc_info=True)
+                job.error = f"could not merge into {job.store.path}: {error}"
         if job.error is not None:
             job.store.discard()
             outcome.error = job.error
@@ -307,11 +323,11 @@ class Collector:
             log.info("%s: %s", name, error)
             return  # a requested stop is not a failure of the category
         self._state.record_failure(name, error, self._clock().isoformat(timespec="seconds"))
-        if error == self._auth_failure:
+        if error == self._run_failure:
             with self._log_lock:
-                if self._auth_logged:
+                if self._failure_logged:
                     return
-                self._auth_logged = True
+                self._failure_logged = True
             log.error("%s", error)
             return
         log.error("%s: %s", name, error)

@@ -35,6 +35,10 @@ class ApiError(OuraStatsError):
         self.status = status
 
 
+class UnreachableError(ApiError):
+    """The API could not be reached at all (network, DNS, refused connections), retries spent."""
+
+
 class ForbiddenError(ApiError):
     """403: the token lacks the scope for this category, or the Oura membership has lapsed."""
 

@@ -160,10 +160,10 @@ def run_forever(
         started = clock()
         last = _guarded(round_)
         runs += 1
+        if stop.is_set():
+            break  # a signal ends the service cleanly, even during its last round
         if max_runs is not None and runs >= max_runs:
             return last
-        if stop.is_set():
-            break
         delay = interval_seconds + rng.uniform(0, jitter_seconds) - (clock() - started)
         if delay <= 0:
             log.info("the round overran the interval; starting the next one now")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import datetime as dt
 import fcntl
 import json
 import os
@@ -109,7 +110,34 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             f"reads version {VERSION}; upgrade oura-stats or {fix}"
         )
     data.setdefault("runs", [])
+    problem = _structure_problem(data)
+    if problem:
+        raise ConfigError(f"state file {path} is damaged ({problem}); {fix}")
     return data
+
+
+def _structure_problem(data: dict[str, Any]) -> str | None:
+    """What is wrong with a parsed state file's shape, if anything."""
+    if not isinstance(data["runs"], list):
+        return "'runs' is not a list"
+    for name, entry in data["categories"].items():
+        if not isinstance(entry, dict):
+            return f"category {name!r} is not an object"
+        for field in ("cursor", "complete_until", "last_success"):
+            value = entry.get(field)
+            if value is not None and not _is_day_or_time(value):
+                return f"{name}.{field} is not a date or timestamp"
+    return None
+
+
+def _is_day_or_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
 
 
 class RunLock:

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from oura_stats.atomic import atomic_binary_writer, atomic_writer
+from oura_stats.atomic import atomic_binary_writer, atomic_writer, write_text_atomic
 from oura_stats.blocks import BlockBuffer, page_block, write_blocks
 from oura_stats.categories import Category, Kind
 from oura_stats.csvfile import (
@@ -168,6 +168,8 @@ class CategoryStore:
         with self._lock:
             try:
                 if self._sequence == 0:
+                    if not self.path.exists():  # no data yet: still one file per category
+                        write_text_atomic(self.path, ",".join(self.category.lead_columns) + "\n")
                     return MergeResult()
                 if self._blocks is not None:
                     return self._write_blocks(self._blocks)

@@ -12,9 +12,11 @@ from oura_stats.state import CategoryState
 EARLIEST_DAY = dt.date(2015, 1, 1)
 # A category that has never returned data is re-asked this far back (late manual entries).
 EMPTY_LOOKBACK_DAYS = 30
-# Some collections drop the last day of a bare end_date, and workout filters on UTC dates:
-# ask for one more day on each side; the store's upsert makes the overlap harmless.
+# Some collections drop the last day of a bare end_date, and workout filters on UTC dates
+# (a local evening west of Greenwich is the next UTC day, and that day is then dropped):
+# ask for a day more before and two more after; the store's upsert makes overlaps harmless.
 PAD_DAYS = 1
+END_PAD_DAYS = 2
 ONE_DAY = dt.timedelta(days=1)
 
 
@@ -73,7 +75,7 @@ def request_params(category: Category, window: Window) -> list[dict[str, str]]:
 
 def _daily_params(category: Category, window: Window) -> list[dict[str, str]]:
     start = window.start - PAD_DAYS * ONE_DAY
-    last = window.end + PAD_DAYS * ONE_DAY
+    last = window.end + END_PAD_DAYS * ONE_DAY
     span = dt.timedelta(days=category.max_days) if category.max_days else last - start
     params = []
     while True:

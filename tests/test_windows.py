@@ -76,10 +76,10 @@ def test_heartrate_requests_are_consecutive_30_day_chunks() -> None:
 def test_daily_requests_are_padded_and_heavy_ones_overlap_by_a_day() -> None:
     window = Window(dt.date(2024, 1, 1), dt.date(2025, 6, 30), trim=False, advances_state=True)
     (single,) = request_params(BY_NAME["daily_sleep"], window)
-    assert single == {"start_date": "2023-12-31", "end_date": "2025-07-01"}
+    assert single == {"start_date": "2023-12-31", "end_date": "2025-07-02"}
     chunks = request_params(BY_NAME["daily_activity"], window)
     assert chunks[0]["start_date"] == "2023-12-31"
-    assert chunks[-1]["end_date"] == "2025-07-01"
+    assert chunks[-1]["end_date"] == "2025-07-02"
     assert all(a["end_date"] == b["start_date"] for a, b in itertools.pairwise(chunks))
 
 
