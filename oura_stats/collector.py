@@ -48,6 +48,7 @@ RING = BY_NAME["ring_configuration"]
 READINESS = BY_NAME["daily_readiness"]
 CALIBRATION_MARGIN = dt.timedelta(days=31)
 STOPPED = "stopped before finishing; nothing of it was saved this run"
+SANDBOX_HISTORY_DAYS = 30
 
 
 @dataclass
@@ -132,16 +133,20 @@ class Collector:
     def _plan(self) -> list[_Job]:
         jobs: list[_Job] = []
         deferred: list[tuple[Category, CategoryState]] = []
+        # The sandbox makes up data for any window asked: a month of it is sample enough.
+        first_day = EARLIEST_DAY
+        if self._config.sandbox:
+            first_day = self._config.options.today - dt.timedelta(days=SANDBOX_HISTORY_DAYS)
         for category in self._config.categories:
             remove_stale_temp_files(self._config.output_dir, f"{category.name}.csv")
             if self._config.sandbox and not category.has_sandbox:
                 self._outcomes[category.name] = Outcome(category.name, skipped="no sandbox data")
                 continue
             saved = self._saved(category)
-            if self._needs_floor(category, saved):
+            if self._needs_floor(category, saved) and not self._config.sandbox:
                 deferred.append((category, saved))
             else:
-                jobs.append(self._job(category, saved, EARLIEST_DAY))
+                jobs.append(self._job(category, saved, first_day))
         if deferred:
             floor = self._history_floor(jobs)
             jobs = [job for job in jobs if not job.done]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from typing import Any
 
 from conftest import TODAY, Workspace, fetch, history
@@ -227,7 +228,10 @@ def test_sandbox_uses_sandbox_routes_and_skips_personal_info(api: FakeOura, ws: 
     assert all(r.sandbox for r in api.requests)
     assert "skipped" in result.stderr
     assert not (ws.data / "personal_info.csv").exists()
-    assert len(ws.csv("daily_sleep")) == len(api.data["daily_sleep"])
+    first_day = (TODAY - timedelta(days=31)).isoformat()  # a month of made-up sample data
+    assert {r.params["start_date"] for r in api.requests} == {first_day}
+    expected = [d for d in api.data["daily_sleep"] if d["day"] >= first_day]
+    assert len(ws.csv("daily_sleep")) == len(expected)
 
 
 def test_daily_collections_are_not_split_unless_heavy(api: FakeOura, ws: Workspace) -> None:
