@@ -59,7 +59,8 @@ def page_block(
     times = list(map(operator.itemgetter(positions[0]), rows))
     if not _canonical_times(times):
         return None
-    if "\r" in "\x00".join(map(str, itertools.chain.from_iterable(rows))):
+    texts = filter(str.__instancecheck__, itertools.chain.from_iterable(rows))
+    if "\r" in "".join(texts):
         return None
     key = _key_getter(positions)
     if None in set(itertools.chain.from_iterable(map(key, rows))):

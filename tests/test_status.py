@@ -7,8 +7,6 @@ import csv
 import datetime as dt
 import io
 import json
-import subprocess
-import sys
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -447,14 +445,6 @@ def test_check_api_asks_personal_info_with_the_token(
 # the real command line --------------------------------------------------------------------------
 
 
-def _status_is_wired() -> bool:
-    result = subprocess.run(
-        [sys.executable, "-m", "oura_stats", "--help"], capture_output=True, text=True, check=False
-    )
-    return "status" in result.stdout
-
-
-@pytest.mark.skipif(not _status_is_wired(), reason="cli.py does not add `status` yet")
 def test_cli_status_exit_codes(collected: tuple[Path, dt.date]) -> None:
     root, _ = collected
     common = ["--output-dir", str(root / "data"), "--state-file", str(root / "s.json")]
