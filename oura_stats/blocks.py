@@ -29,6 +29,7 @@ Key = tuple[Any, ...]
 Block = tuple[Key, int, Key, tuple[str, ...], list[Values]]
 
 _SCALARS = frozenset({str, int, float, type(None)})
+_TEXT = {True: "true", False: "false"}
 _CANONICAL_UTC = "+00:00"
 _BLOCK_OVERHEAD = 120  # bytes per buffered row: tuple header and pointers
 _VALUE_OVERHEAD = 60
@@ -49,7 +50,7 @@ def page_block(
     kinds = set(map(type, itertools.chain.from_iterable(rows)))
     if bool in kinds:  # csv would write True/False; the API's text is true/false
         kinds.discard(bool)
-        rows = list(map(_booleans_as_text, rows))
+        rows = _booleans_as_text(rows)
     if not kinds <= _SCALARS:
         return None
     try:
@@ -71,8 +72,13 @@ def page_block(
     return (key(rows[0]), sequence, key(rows[-1]), columns, rows)
 
 
-def _booleans_as_text(row: Values) -> Values:
-    return tuple(("true" if value else "false") if type(value) is bool else value for value in row)
+def _booleans_as_text(rows: list[Values]) -> list[Values]:
+    """Rewrite only the columns that hold booleans (column-wise: few columns do)."""
+    columns = list(zip(*rows, strict=True))
+    for index, values in enumerate(columns):
+        if bool in set(map(type, values)):
+            columns[index] = tuple(_TEXT.get(v, v) if type(v) is bool else v for v in values)
+    return list(zip(*columns, strict=True))
 
 
 def _canonical_times(times: list[Any]) -> bool:
@@ -178,11 +184,13 @@ def _merge_overlap(
         older = (older[0], older[1], older[2], columns, _reordered(older[4], older[3], header))
         newer = (newer[0], newer[1], newer[2], columns, _reordered(newer[4], newer[3], header))
     key = _key_getter([columns.index(column) for column in key_columns])
-    keys = list(map(key, older[4]))
-    split = bisect.bisect_left(keys, newer[0])
-    before = older[4][:split]
-    tail = [(key(row), older[1], row) for row in older[4][split:]]
-    fresh = [(key(row), newer[1], row) for row in newer[4]]
+    split = bisect.bisect_left(list(map(key, older[4])), newer[0])
+    before, shared_old = older[4][:split], older[4][split:]
+    # Only `newer`'s rows up to `older`'s last key can collide; the rest stay as they are.
+    cut = bisect.bisect_right(list(map(key, newer[4])), older[2])
+    shared_new, after = newer[4][:cut], newer[4][cut:]
+    tail = [(key(row), older[1], row) for row in shared_old]
+    fresh = [(key(row), newer[1], row) for row in shared_new]
     merged: list[Values] = []
     last_key: Key | None = None
     for row_key, _, row in heapq.merge(tail, fresh, key=operator.itemgetter(0, 1)):
@@ -191,6 +199,7 @@ def _merge_overlap(
         else:
             merged.append(row)
             last_key = row_key
+    merged.extend(after)
     first = min(newer[0], tail[0][0]) if tail else newer[0]
     last = max(older[2], newer[2])
     return before, (first, max(older[1], newer[1]), last, columns, merged)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -172,7 +172,9 @@ class OuraClient:
         try:
             return self._session.get(
                 self.base_url + path,
-                params=params,
+                # Encoded here, once: requests' own encoding of a dict costs more per request.
+                # quote_plus turns the "+" of a UTC offset into %2B, as the API needs.
+                params=urlencode(params),
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=TIMEOUT,
             )
