@@ -104,28 +104,18 @@ def add_auth_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
     )
     actions = auth.add_subparsers(dest="auth_action", metavar="ACTION", required=True)
     _add_login(actions)
-    status = actions.add_parser(
-        "status",
-        help="who is logged in, granted scopes, expiry, token endpoint (no secrets)",
-        allow_abbrev=False,
+    status = _add_credentials_action(
+        actions, "status", "who is logged in, granted scopes, expiry, token endpoint (no secrets)"
     )
-    _add_output_options(status)
-    _add_file_option(status)
-    _add_token_url_option(status)
     status.add_argument(
         "--base-url",
         metavar="URL",
         help=f"API base URL for personal_info (env OURA_API_BASE_URL; default {DEFAULT_BASE_URL})",
     )
     status.set_defaults(handler=run_status)
-    logout = actions.add_parser(
-        "logout",
-        help="revoke the grant at Oura, then delete the credentials file",
-        allow_abbrev=False,
+    logout = _add_credentials_action(
+        actions, "logout", "revoke the grant at Oura, then delete the credentials file"
     )
-    _add_output_options(logout)
-    _add_file_option(logout)
-    _add_token_url_option(logout)
     logout.add_argument(
         "--revoke-url",
         metavar="URL",
@@ -136,6 +126,17 @@ def add_auth_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
         "--no-revoke", action="store_true", help="only delete the local credentials file"
     )
     logout.set_defaults(handler=run_logout)
+
+
+def _add_credentials_action(
+    actions: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+) -> argparse.ArgumentParser:
+    """An `auth` action that works on saved credentials: -v/-q, the file, the token URL."""
+    parser = actions.add_parser(name, help=help_text, allow_abbrev=False)
+    _add_output_options(parser)
+    _add_file_option(parser)
+    _add_token_url_option(parser)
+    return parser
 
 
 def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

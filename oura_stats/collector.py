@@ -35,6 +35,7 @@ from oura_stats.windows import (
     EARLIEST_DAY,
     Options,
     Window,
+    day_of,
     history_floor,
     in_window,
     plan_window,
@@ -200,7 +201,7 @@ class Collector:
         if readiness is not None:  # collect it now, whole, and read its first day
             self._run_now(readiness)
             oldest = readiness.store.oldest_time if readiness.error is None else None
-            return dt.date.fromisoformat(oldest[:10]) if oldest else None
+            return day_of(oldest)
         path = READINESS.sandbox_path if self._config.sandbox else READINESS.path
         end = self._config.options.today + dt.timedelta(days=1)
         params = {"start_date": EARLIEST_DAY.isoformat(), "end_date": end.isoformat()}
@@ -214,8 +215,7 @@ class Collector:
             return None
         finally:
             pages.close()
-        first = min((d for d in days if d), default=None)
-        return dt.date.fromisoformat(first[:10]) if first else None
+        return day_of(min((d for d in days if d), default=None))
 
     def _run_now(self, job: _Job) -> None:
         job.remaining = len(job.chunks)

@@ -15,10 +15,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from oura_stats.categories import Category
-from oura_stats.csvfile import CsvFormatError, read_header, time_key
+from oura_stats.csvfile import (
+    CsvFormatError,
+    content_end,
+    read_header,
+    row_starts_backwards,
+    time_key,
+)
 
 _CHUNK = 1 << 20
-_BLOCK = 1 << 16
 _NEITHER_QUOTE_NOR_NEWLINE = bytes(b for b in range(256) if b not in b'"\n')
 
 
@@ -78,37 +83,14 @@ def _newest(handle: IO[bytes], time_field: str | None) -> str | None:
 
 
 def last_row(handle: IO[bytes], data_start: int) -> list[str] | None:
-    """The last row's fields, found by scanning backwards for a row-ending newline.
-
-    A newline followed by an even number of quote characters up to the end of the file
-    lies outside any quoted value (every quoted value holds an even number of quotes).
-    """
+    """The last row's fields, found by scanning backwards for a row-ending newline."""
     fd = handle.fileno()
-    end = os.fstat(fd).st_size
-    if end > data_start and os.pread(fd, 1, end - 1) == b"\n":
-        end -= 1  # the last row's own line end
-    start = _last_row_start(fd, data_start, end)
+    end = content_end(fd, data_start)
+    start = next(row_starts_backwards(fd, data_start, end))
     if start >= end:
         return None
     text = os.pread(fd, end - start, start).decode("utf-8", errors="replace")
     return next(csv.reader([text]), None)
-
-
-def _last_row_start(fd: int, data_start: int, end: int) -> int:
-    quotes = 0
-    position = end
-    while position > data_start:
-        block_start = max(data_start, position - _BLOCK)
-        block = os.pread(fd, position - block_start, block_start)
-        stop = len(block)
-        while (newline := block.rfind(b"\n", 0, stop)) >= 0:
-            quotes += block.count(b'"', newline + 1, stop)
-            if quotes % 2 == 0:
-                return block_start + newline + 1
-            stop = newline
-        quotes += block.count(b'"', 0, stop)
-        position = block_start
-    return data_start
 
 
 def facts_for(

@@ -10,14 +10,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import re
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO
 
 from oura_stats.errors import OuraStatsError
 
-_SPECIAL = re.compile(rb'[\n"]')
 _BLOCK = 1 << 16
 # The longest tail merged in memory; a run reaching further back rewrites the file streaming.
 TAIL_LIMIT_BYTES = 16 << 20
@@ -98,38 +96,52 @@ def _lead_value(fd: int, row_start: int, index: int) -> str:
     return fields[index].decode("utf-8", errors="replace").strip('"\r')
 
 
+def row_starts_backwards(fd: int, data_start: int, end: int) -> Iterator[int]:
+    """Byte offsets where the rows in [data_start, end) begin, the last row first.
+
+    `end` is the end of the last row's content (before its line end). A newline followed
+    by an even number of quote characters up to `end` lies outside any quoted value (every
+    quoted value holds an even number of quotes), so the row after it begins there.
+    """
+    quotes = 0
+    position = end
+    while position > data_start:
+        block_start = max(data_start, position - _BLOCK)
+        block = os.pread(fd, position - block_start, block_start)
+        stop = len(block)
+        while (newline := block.rfind(b"\n", 0, stop)) >= 0:
+            quotes += block.count(b'"', newline + 1, stop)
+            if quotes % 2 == 0:
+                yield block_start + newline + 1
+            stop = newline
+        quotes += block.count(b'"', 0, stop)
+        position = block_start
+    yield data_start
+
+
+def content_end(fd: int, data_start: int) -> int:
+    """The end of the last row's content: the file's size, less a final line end."""
+    size = os.fstat(fd).st_size
+    if size > data_start and os.pread(fd, 1, size - 1) == b"\n":
+        return size - 1
+    return size
+
+
 def find_tail_start(handle: IO[bytes], header_end: int, time_index: int, min_time: str) -> int:
     """Byte offset of the first row whose time key is >= `min_time`.
 
     Rows before it are the untouched history: they are copied as bytes, never parsed.
-    Scans backwards: a newline followed by an even number of quote characters up to the
-    end of the file lies outside any quoted value, so it ends a row. Returns
-    `header_end` (merge everything) when the tail would exceed TAIL_LIMIT_BYTES.
+    Returns `header_end` (merge everything) when the tail would exceed TAIL_LIMIT_BYTES.
     """
     fd = handle.fileno()
     size = os.fstat(fd).st_size
     if size <= header_end or time_key(_lead_value(fd, header_end, time_index)) >= min_time:
         return header_end
-    parity = 0
-    position = size
     next_row_start = size
-    while position > header_end:
-        block_start = max(header_end, position - _BLOCK)
-        block = os.pread(fd, position - block_start, block_start)
-        for match in reversed(list(_SPECIAL.finditer(block))):
-            if match.group() == b'"':
-                parity ^= 1
-                continue
-            if parity:
-                continue
-            row_start = block_start + match.end()
-            if row_start >= size:
-                continue
-            if size - row_start > TAIL_LIMIT_BYTES:
-                return header_end
-            if time_key(_lead_value(fd, row_start, time_index)) < min_time:
-                return next_row_start
-            next_row_start = row_start
-        position = block_start
-    # The first row is older than min_time (checked above): the tail starts after it.
-    return next_row_start
+    for row_start in row_starts_backwards(fd, header_end, content_end(fd, header_end)):
+        if size - row_start > TAIL_LIMIT_BYTES:
+            return header_end
+        if time_key(_lead_value(fd, row_start, time_index)) < min_time:
+            return next_row_start
+        next_row_start = row_start
+    return header_end  # not reached: the first row is older than min_time (checked above)

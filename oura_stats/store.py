@@ -68,10 +68,6 @@ class CategoryStore:
         if category.kind is Kind.SERIES and category.time_in_key and not self.path.exists():
             self._blocks = BlockBuffer(self._block_spool, spool_bytes)
 
-    @property
-    def rows_added(self) -> int:
-        return self._sequence
-
     def add_page(self, documents: list[Document]) -> bool:
         """Take a page of documents as one block (see blocks.py), if it qualifies.
 

@@ -42,8 +42,8 @@ def plan_window(saved: CategoryState, options: Options, floor: dt.date) -> Windo
     """The days to fetch for one category this run."""
     # A day ahead of UTC: users east of Greenwich already live in it.
     end = options.end or options.today + ONE_DAY
-    complete = _day(saved.complete_until)
-    cursor = _day(saved.cursor)
+    complete = day_of(saved.complete_until)
+    cursor = day_of(saved.cursor)
     if options.start is not None:
         start = options.start
     elif complete is None:
@@ -108,7 +108,7 @@ def history_floor(ring_setups: list[str | None]) -> dt.date:
     """
     days: list[dt.date] = []
     for value in ring_setups:
-        day = _day(value)
+        day = day_of(value)
         if day is None or day < EARLIEST_DAY:
             return EARLIEST_DAY
         days.append(day)
@@ -119,11 +119,11 @@ def history_floor(ring_setups: list[str | None]) -> dt.date:
 
 def in_window(value: str, window: Window) -> bool:
     """Whether a document's day (or timestamp) falls inside the window's days."""
-    day = _day(value)
+    day = day_of(value)
     return day is None or window.start <= day <= window.end
 
 
-def _day(value: str | None) -> dt.date | None:
+def day_of(value: str | None) -> dt.date | None:
     """The calendar day of a stored day or timestamp (as written, local to the record)."""
     if not value:
         return None

@@ -76,10 +76,9 @@ def run_cli(
     )
 
 
-def fetch(
-    api: FakeOura, ws: Workspace, *extra: str, token: str = TOKEN
-) -> subprocess.CompletedProcess[str]:
-    return run_cli(
+def fetch_args(api: FakeOura, ws: Workspace, *extra: str, token: str = TOKEN) -> list[str]:
+    """`fetch` and its options against the fake API, writing into the workspace."""
+    return [
         "fetch",
         "--base-url",
         api.url,
@@ -90,4 +89,10 @@ def fetch(
         "--state-file",
         str(ws.state),
         *extra,
-    )
+    ]
+
+
+def fetch(
+    api: FakeOura, ws: Workspace, *extra: str, token: str = TOKEN
+) -> subprocess.CompletedProcess[str]:
+    return run_cli(*fetch_args(api, ws, *extra, token=token))

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, TOKEN, Workspace, fetch, history
+from conftest import TODAY, Workspace, fetch, fetch_args, history
 from fake_oura import FakeOura
 
 from oura_stats.categories import BY_NAME
@@ -22,21 +22,7 @@ from oura_stats.csvfile import time_key
 
 def start_fetch(api: FakeOura, ws: Workspace) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "oura_stats",
-            "fetch",
-            "-q",
-            "--base-url",
-            api.url,
-            "--token",
-            TOKEN,
-            "--output-dir",
-            str(ws.data),
-            "--state-file",
-            str(ws.state),
-        ],
+        [sys.executable, "-m", "oura_stats", *fetch_args(api, ws, "-q")],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         text=True,

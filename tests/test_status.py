@@ -21,7 +21,7 @@ from fake_oura import FakeOura
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oura_stats import csvfacts
+from oura_stats import csvfacts, csvfile
 from oura_stats.categories import BY_NAME, CATEGORIES, select
 from oura_stats.csvfacts import CsvFacts, count_rows, last_row, read_facts
 from oura_stats.csvfile import RowWriter
@@ -281,7 +281,7 @@ def test_row_count_and_last_row_match_the_csv_module(rows: list[list[str]], step
     with (
         tempfile.TemporaryFile() as handle,
         mock.patch.object(csvfacts, "_CHUNK", step),
-        mock.patch.object(csvfacts, "_BLOCK", step),
+        mock.patch.object(csvfile, "_BLOCK", step),  # the backwards row scan lives there
     ):
         handle.write(data)
         assert count_rows(handle) == len(rows)
