@@ -75,7 +75,7 @@ class ThreadProfiles:
 
 
 def profile_cli(out: Path, cli_args: list[str], *, cpu_clock: bool = False) -> int:
-    from oura_stats.cli import main
+    from oura_stats.cli.main import main
 
     profiles = ThreadProfiles(time.thread_time if cpu_clock else None)
     profiles.install()

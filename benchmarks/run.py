@@ -45,7 +45,7 @@ from fake_data import make_history  # noqa: E402
 from fake_oura import ROUTES, FakeOura  # noqa: E402
 from profile_cli import FunctionCost, top_functions, top_own_time, total_seconds  # noqa: E402
 
-from oura_stats.flatten import flatten  # noqa: E402
+from oura_stats.store.flatten import flatten  # noqa: E402
 
 TOKEN = "test-token"  # the fake server's token
 DOC_PAGE_SIZE = 100
@@ -350,12 +350,12 @@ class Stages:
 
 
 def measure_stages(pages: Pages, directory: Path) -> Stages | None:
-    """Feed the decoded pages through CategoryStore.add_page, else oura_stats.flatten and
+    """Feed the decoded pages through CategoryStore.add_page, else oura_stats.store.flatten and
     CategoryStore.add, as the collector does (page by page, then one commit per category
     into a fresh directory)."""
     try:
-        from oura_stats.categories import BY_NAME
-        from oura_stats.store import CategoryStore
+        from oura_stats.api.categories import BY_NAME
+        from oura_stats.store.csvstore import CategoryStore
     except ImportError as error:
         progress(f"stage timings skipped: {error}")
         return None
@@ -500,7 +500,7 @@ def format_cpu_split(
     rest = backfill.cpu_s - startup.cpu_s - http_s
     if stages is not None:
         lines += [
-            f"  flatten (oura_stats.flatten)                {stages.flatten_s:6.2f} s",
+            f"  flatten (oura_stats.store.flatten)                {stages.flatten_s:6.2f} s",
             f"  store.add_page/add (blocks, keys, spool)    {stages.store_add_s:6.2f} s",
             f"  store.commit (sort, merge, CSV write)       {stages.store_commit_s:6.2f} s",
         ]

@@ -17,21 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oura_stats.atomic import remove_stale_temp_files
-from oura_stats.categories import BY_NAME, Category, Kind
-from oura_stats.client import Document, OuraClient, RequestStats
-from oura_stats.errors import (
-    AuthError,
-    ConfigError,
-    OuraStatsError,
-    StopRequested,
-    UnreachableError,
-)
-from oura_stats.flatten import flatten
-from oura_stats.report import Outcome, run_record
-from oura_stats.state import CategoryState, State
-from oura_stats.store import CategoryStore
-from oura_stats.windows import (
+from oura_stats.api.categories import BY_NAME, Category, Kind
+from oura_stats.api.client import Document, OuraClient, RequestStats
+from oura_stats.api.windows import (
     EARLIEST_DAY,
     Options,
     Window,
@@ -41,6 +29,18 @@ from oura_stats.windows import (
     plan_window,
     request_params,
 )
+from oura_stats.errors import (
+    AuthError,
+    ConfigError,
+    OuraStatsError,
+    StopRequested,
+    UnreachableError,
+)
+from oura_stats.outcome import Outcome, run_record
+from oura_stats.store.atomic import remove_stale_temp_files
+from oura_stats.store.csvstore import CategoryStore
+from oura_stats.store.flatten import flatten
+from oura_stats.store.state import CategoryState, State
 
 log = logging.getLogger(__name__)
 

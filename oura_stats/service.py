@@ -6,90 +6,68 @@ before the first round and shut down when the loop ends.
 
 from __future__ import annotations
 
-import argparse
 import logging
 import random
 import signal
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from types import FrameType
 
-from oura_stats.argtypes import non_negative_float, port, positive_float, positive_int
+from oura_stats.api.tokens import TokenProvider
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, OuraStatsError
-from oura_stats.health import Board, HealthServer
-from oura_stats.run import Settings, run_round, without_reset
-from oura_stats.status import add_freshness_options, policy_from_args
-from oura_stats.tokens import TokenProvider
+from oura_stats.monitor.freshness import Policy
+from oura_stats.monitor.health import Board, HealthServer
+from oura_stats.rounds import Settings, run_round, without_reset
 
 log = logging.getLogger(__name__)
 
 DEFAULT_HEALTH_HOST = "127.0.0.1"
 
 
-def add_service_options(parser: argparse.ArgumentParser) -> None:
-    """Options of `oura-stats service` beyond those it shares with `fetch`."""
-    parser.add_argument(
-        "--interval-hours",
-        type=positive_float,
-        default=2.0,
-        help="hours from the start of one round to the start of the next (2)",
-    )
-    parser.add_argument(
-        "--jitter-minutes",
-        type=non_negative_float,
-        default=0.0,
-        help="add a random 0..N minutes to each wait, shorter than the interval (0)",
-    )
-    parser.add_argument(
-        "--max-runs", type=positive_int, default=None, help="stop after this many rounds"
-    )
-    parser.add_argument(
-        "--health-port",
-        type=port,
-        default=None,
-        metavar="PORT",
-        help="serve GET /health and /metrics on this port (off; 0 picks a free port, logged)",
-    )
-    parser.add_argument(
-        "--health-host",
-        default=DEFAULT_HEALTH_HOST,
-        metavar="ADDRESS",
-        help=f"address the health endpoint binds to ({DEFAULT_HEALTH_HOST}; "
-        "0.0.0.0 in a container)",
-    )
-    add_freshness_options(parser)
+@dataclass(frozen=True)
+class Schedule:
+    """How the service runs: its interval, jitter, round limit and health endpoint."""
+
+    interval_hours: float = 2.0
+    jitter_minutes: float = 0.0
+    max_runs: int | None = None
+    health_port: int | None = None
+    health_host: str = DEFAULT_HEALTH_HOST
+    policy: Policy = field(default_factory=Policy)
 
 
-def serve(args: argparse.Namespace, settings: Settings, tokens: TokenProvider) -> int:
-    """`oura-stats service`: rounds until a signal (or --max-runs) ends the loop."""
-    interval = args.interval_hours * 3600
-    jitter = args.jitter_minutes * 60
+def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
+    """`oura-stats service`: rounds until a signal (or `max_runs`) ends the loop."""
+    interval = schedule.interval_hours * 3600
+    jitter = schedule.jitter_minutes * 60
     if jitter >= interval:
         raise ConfigError(
-            f"--jitter-minutes {args.jitter_minutes:g} must be shorter than the interval "
-            f"(--interval-hours {args.interval_hours:g} = {interval / 60:g} minutes)"
+            f"--jitter-minutes {schedule.jitter_minutes:g} must be shorter than the interval "
+            f"(--interval-hours {schedule.interval_hours:g} = {interval / 60:g} minutes)"
         )
-    policy = policy_from_args(args)  # checks --stale-categories even without --health-port
     board = None
     server = None
-    if args.health_port is not None:
-        board = Board(settings.categories, settings.output_dir, settings.state_path, policy)
+    if schedule.health_port is not None:
+        board = Board(
+            settings.categories, settings.output_dir, settings.state_path, schedule.policy
+        )
         board.load()
-        server = HealthServer(board, args.health_host, args.health_port).start()
+        server = HealthServer(board, schedule.health_host, schedule.health_port).start()
     stop = threading.Event()
     install_stop_handlers(stop)
     log.info(
         "collecting now, then every %g h%s; SIGTERM or Ctrl-C stop",
-        args.interval_hours,
-        f" plus up to {args.jitter_minutes:g} min" if jitter else "",
+        schedule.interval_hours,
+        f" plus up to {schedule.jitter_minutes:g} min" if jitter else "",
     )
     try:
         return run_forever(
             Rounds(settings, tokens, stop, board),
             interval_seconds=interval,
             stop=stop,
-            max_runs=args.max_runs,
+            max_runs=schedule.max_runs,
             jitter_seconds=jitter,
         )
     finally:

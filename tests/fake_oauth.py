@@ -348,7 +348,7 @@ def logged_in(
     scopes: tuple[str, ...] = ("daily", "personal"),
 ) -> Any:
     """Write the credentials file a successful `auth login` against `fake` would write."""
-    from oura_stats.credentials import Credentials, save_credentials
+    from oura_stats.auth.credentials import Credentials, save_credentials
 
     tokens = fake.grant(scopes)
     now = time.time()
@@ -368,7 +368,7 @@ def logged_in(
 
 def age_credentials(path: Any, seconds: float) -> None:
     """Pretend `seconds` have passed since the file's access token was issued."""
-    from oura_stats.credentials import load_credentials, save_credentials
+    from oura_stats.auth.credentials import load_credentials, save_credentials
 
     current = load_credentials(path)
     save_credentials(

@@ -33,16 +33,17 @@ from fake_oauth import (
 )
 from fake_oura import FakeOura
 
-from oura_stats import oauth, oauth_login
-from oura_stats.credentials import load_credentials
-from oura_stats.oauth import request_tokens
+from oura_stats.auth import login as oauth_login
+from oura_stats.auth import oauth
+from oura_stats.auth.credentials import load_credentials
+from oura_stats.auth.oauth import request_tokens
 
 REPO = Path(__file__).resolve().parent.parent
 
 HARNESS = textwrap.dedent(
     """
     import argparse, logging, sys
-    from oura_stats.cli_auth import add_auth_command
+    from oura_stats.cli.auth import add_auth_command
     from oura_stats.errors import OuraStatsError
 
     parser = argparse.ArgumentParser(prog="oura-stats", allow_abbrev=False)

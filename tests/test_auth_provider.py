@@ -22,14 +22,14 @@ from fake_oauth import (
     logged_in,
 )
 
-from oura_stats import oauth
-from oura_stats.auth import OAuthTokenProvider
-from oura_stats.credentials import (
+from oura_stats.auth import oauth
+from oura_stats.auth.credentials import (
     default_path,
     load_credentials,
     parse_credentials,
     resolve_path,
 )
+from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.errors import AuthError, ConfigError
 
 REPO = Path(__file__).resolve().parent.parent
@@ -272,7 +272,7 @@ REFRESH_IN_CHILD = textwrap.dedent(
     """
     import hashlib, os, sys, time
     from pathlib import Path
-    from oura_stats.auth import OAuthTokenProvider
+    from oura_stats.auth.provider import OAuthTokenProvider
 
     path, go = Path(sys.argv[1]), Path(sys.argv[2])
     provider = OAuthTokenProvider(path)
@@ -322,7 +322,7 @@ CRASH_AFTER_SAVE = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    import oura_stats.auth as auth
+    import oura_stats.auth.provider as auth
 
     real_save = auth.save_credentials
 

@@ -7,8 +7,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from oura_stats.errors import AuthError, ConfigError
-from oura_stats.oauth import (
+from oura_stats.auth.login import LoginRequest, code_from_pasted
+from oura_stats.auth.oauth import (
     ALL_SCOPES,
     CLASSIC_SCOPES,
     REVOKE_URL,
@@ -16,7 +16,7 @@ from oura_stats.oauth import (
     requested_scopes,
     revoke_url_for,
 )
-from oura_stats.oauth_login import LoginRequest, code_from_pasted
+from oura_stats.errors import AuthError, ConfigError
 
 STATE = "state-123"
 

@@ -8,8 +8,8 @@ import pytest
 from conftest import TOKEN, Workspace, fetch, run_cli
 from fake_oura import FakeOura
 
-from oura_stats.categories import CATEGORIES
-from oura_stats.state import RunLock
+from oura_stats.api.categories import CATEGORIES
+from oura_stats.store.state import RunLock
 
 
 def assert_one_line_error(stderr: str, *fragments: str) -> None:

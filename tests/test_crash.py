@@ -16,8 +16,8 @@ import pytest
 from conftest import TODAY, Workspace, fetch, fetch_args, history
 from fake_oura import FakeOura
 
-from oura_stats.categories import BY_NAME
-from oura_stats.csvfile import time_key
+from oura_stats.api.categories import BY_NAME
+from oura_stats.store.csvfile import time_key
 
 
 def start_fetch(api: FakeOura, ws: Workspace) -> subprocess.Popen[str]:

@@ -8,10 +8,10 @@ import pytest
 from conftest import TODAY, Workspace, fetch, history
 from fake_oura import FakeOura
 
-from oura_stats.client import OuraClient, RequestStats, RetryPolicy
+from oura_stats.api.client import OuraClient, RequestStats, RetryPolicy
+from oura_stats.api.ratelimit import Pacer
+from oura_stats.api.tokens import StaticToken
 from oura_stats.errors import ApiError, AuthError, ForbiddenError
-from oura_stats.ratelimit import Pacer
-from oura_stats.tokens import StaticToken
 
 FAST = RetryPolicy(attempts=3, backoff_base=0.01, backoff_cap=0.05)
 

@@ -10,9 +10,9 @@ from conftest import TODAY, Workspace, fetch, history
 from fake_data import revise
 from fake_oura import FakeOura, document_key
 
-from oura_stats.categories import BY_NAME, CATEGORIES, Kind
-from oura_stats.csvfile import time_key
-from oura_stats.flatten import flatten
+from oura_stats.api.categories import BY_NAME, CATEGORIES, Kind
+from oura_stats.store.csvfile import time_key
+from oura_stats.store.flatten import flatten
 
 
 def stored_keys(ws: Workspace, category: str) -> list[tuple[str, ...]]:

@@ -20,14 +20,14 @@ from conftest import TOKEN
 from fake_data import make_history
 from fake_oura import FakeOura
 
-from oura_stats.categories import select
+from oura_stats.api.categories import select
+from oura_stats.api.tokens import StaticToken
 from oura_stats.errors import ConfigError, LockBusyError
-from oura_stats.freshness import Policy
-from oura_stats.health import Board, HealthServer
-from oura_stats.run import Settings
+from oura_stats.monitor.freshness import Policy
+from oura_stats.monitor.health import Board, HealthServer
+from oura_stats.rounds import Settings
 from oura_stats.service import Rounds
-from oura_stats.state import RunLock
-from oura_stats.tokens import StaticToken
+from oura_stats.store.state import RunLock
 
 TODAY = dt.datetime.now(dt.UTC).date()
 NOON = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)

@@ -21,15 +21,16 @@ from fake_oura import FakeOura
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oura_stats import csvfacts, csvfile
-from oura_stats.categories import BY_NAME, CATEGORIES, select
-from oura_stats.csvfacts import CsvFacts, count_rows, last_row, read_facts
-from oura_stats.csvfile import RowWriter
+from oura_stats.api.categories import BY_NAME, CATEGORIES, select
+from oura_stats.api.tokens import StaticToken
+from oura_stats.cli.status import add_status_command, run_status
 from oura_stats.errors import ConfigError
-from oura_stats.freshness import FAILING, OK, STALE, Policy, build_view, view_to_json
-from oura_stats.run import Settings, run_round
-from oura_stats.status import add_status_command, run_status, shown_categories
-from oura_stats.tokens import StaticToken
+from oura_stats.monitor.freshness import FAILING, OK, STALE, Policy, build_view, view_to_json
+from oura_stats.monitor.status import shown_categories
+from oura_stats.rounds import Settings, run_round
+from oura_stats.store import csvfacts, csvfile
+from oura_stats.store.csvfacts import CsvFacts, count_rows, last_row, read_facts
+from oura_stats.store.csvfile import RowWriter
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

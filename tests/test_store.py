@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oura_stats.categories import BY_NAME
-from oura_stats.csvfile import time_key
-from oura_stats.flatten import flatten
-from oura_stats.store import CategoryStore, MergeResult
+from oura_stats.api.categories import BY_NAME
+from oura_stats.store.csvfile import time_key
+from oura_stats.store.csvstore import CategoryStore, MergeResult
+from oura_stats.store.flatten import flatten
 
 HEARTRATE = BY_NAME["heartrate"]
 SLEEP = BY_NAME["daily_sleep"]

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from oura_stats.categories import BY_NAME
-from oura_stats.state import CategoryState
-from oura_stats.windows import (
+from oura_stats.api.categories import BY_NAME
+from oura_stats.api.windows import (
     EARLIEST_DAY,
     Options,
     Window,
@@ -15,6 +14,7 @@ from oura_stats.windows import (
     plan_window,
     request_params,
 )
+from oura_stats.store.state import CategoryState
 
 TODAY = dt.date(2026, 11, 23)
 FLOOR = dt.date(2021, 1, 1)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import requests
 
-from oura_stats.credentials import (
+from oura_stats.auth.credentials import (
     LOCK_TIMEOUT,
     Credentials,
     credentials_lock,
@@ -24,8 +24,8 @@ from oura_stats.credentials import (
     load_credentials,
     save_credentials,
 )
+from oura_stats.auth.oauth import TokenEndpointError, TokenEndpointUnreachable, request_tokens
 from oura_stats.errors import AuthError
-from oura_stats.oauth import TokenEndpointError, TokenEndpointUnreachable, request_tokens
 
 log = logging.getLogger(__name__)
 

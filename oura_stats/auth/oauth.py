@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 import requests
 
 from oura_stats import __version__
-from oura_stats.categories import CATEGORIES, Category
+from oura_stats.api.categories import CATEGORIES, Category
 from oura_stats.errors import AuthError, ConfigError
 
 log = logging.getLogger(__name__)

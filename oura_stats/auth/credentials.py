@@ -21,8 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from oura_stats.atomic import write_text_atomic
 from oura_stats.errors import AuthError, ConfigError
+from oura_stats.store.atomic import write_text_atomic
 
 log = logging.getLogger(__name__)
 

@@ -21,14 +21,14 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
-from oura_stats.credentials import Credentials, credentials_lock, save_credentials
-from oura_stats.errors import AuthError, ConfigError
-from oura_stats.oauth import (
+from oura_stats.auth.credentials import Credentials, credentials_lock, save_credentials
+from oura_stats.auth.oauth import (
     TokenEndpointError,
     bare_scope,
     categories_without,
     request_tokens,
 )
+from oura_stats.errors import AuthError, ConfigError
 
 log = logging.getLogger(__name__)
 

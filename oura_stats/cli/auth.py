@@ -13,25 +13,26 @@ import sys
 
 import requests
 
-from oura_stats.argtypes import listen_port, positive_float
-from oura_stats.auth import OAuthTokenProvider
-from oura_stats.auth_manage import logout, show_status
-from oura_stats.credentials import CREDENTIALS_ENV, resolve_path
-from oura_stats.errors import EXIT_OK, ConfigError
-from oura_stats.oauth import (
+from oura_stats.api.client import DEFAULT_BASE_URL
+from oura_stats.api.tokens import StaticToken, TokenProvider
+from oura_stats.auth.credentials import CREDENTIALS_ENV, resolve_path
+from oura_stats.auth.login import LOGIN_TIMEOUT, LoginRequest, login
+from oura_stats.auth.manage import logout, show_status
+from oura_stats.auth.oauth import (
     AUTHORIZE_URL,
     CLASSIC_SCOPES,
     DEFAULT_TOKEN_URLS,
     NEW_PORTAL_SCOPES,
     requested_scopes,
 )
-from oura_stats.oauth_login import LOGIN_TIMEOUT, LoginRequest, login
-from oura_stats.tokens import StaticToken, TokenProvider
+from oura_stats.auth.provider import OAuthTokenProvider
+from oura_stats.cli.argtypes import listen_port, positive_float
+from oura_stats.cli.common import Subparsers, add_output_options
+from oura_stats.errors import EXIT_OK, ConfigError
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8765
-DEFAULT_BASE_URL = "https://api.ouraring.com"
 
 LOGIN_EPILOG = """examples:
   oura-stats auth login --client-id ID --no-browser
@@ -54,13 +55,6 @@ def _env(args: argparse.Namespace, name: str, variable: str) -> str | None:
     """The flag's value, else the environment variable's (read when the command runs)."""
     value: str | None = getattr(args, name, None) or os.environ.get(variable) or None
     return value
-
-
-def _add_output_options(parser: argparse.ArgumentParser) -> None:
-    """-v/-q, which `cli.main` reads from every command's namespace."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument("-v", "--verbose", action="store_true", help="debug logging, tracebacks")
-    group.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
 
 
 def _add_file_option(parser: argparse.ArgumentParser) -> None:
@@ -92,7 +86,7 @@ def add_credential_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def add_auth_command(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def add_auth_command(subparsers: Subparsers) -> None:
     auth = subparsers.add_parser(
         "auth",
         help="log in to Oura (OAuth2), show or remove the saved credentials",
@@ -129,17 +123,17 @@ def add_auth_command(subparsers: argparse._SubParsersAction[argparse.ArgumentPar
 
 
 def _add_credentials_action(
-    actions: argparse._SubParsersAction[argparse.ArgumentParser], name: str, help_text: str
+    actions: Subparsers, name: str, help_text: str
 ) -> argparse.ArgumentParser:
     """An `auth` action that works on saved credentials: -v/-q, the file, the token URL."""
     parser = actions.add_parser(name, help=help_text, allow_abbrev=False)
-    _add_output_options(parser)
+    add_output_options(parser)
     _add_file_option(parser)
     _add_token_url_option(parser)
     return parser
 
 
-def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def _add_login(actions: Subparsers) -> None:
     login_parser = actions.add_parser(
         "login",
         help="authorise oura-stats in a browser and save the credentials",
@@ -187,7 +181,7 @@ def _add_login(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         metavar="SECONDS",
         help=f"how long to wait for the redirect (default {LOGIN_TIMEOUT:.0f})",
     )
-    _add_output_options(login_parser)
+    add_output_options(login_parser)
     add_credential_options(login_parser)
     login_parser.set_defaults(handler=run_login)
 

@@ -12,14 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from oura_stats.categories import Category
-from oura_stats.client import OuraClient
+from oura_stats.api.categories import Category
+from oura_stats.api.client import OuraClient
+from oura_stats.api.tokens import TokenProvider
+from oura_stats.api.windows import Options
 from oura_stats.collector import Collector, RunConfig
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
-from oura_stats.report import Outcome, summary_lines
-from oura_stats.state import RunLock, State
-from oura_stats.tokens import TokenProvider
-from oura_stats.windows import Options
+from oura_stats.outcome import Outcome, summary_lines
+from oura_stats.store.state import RunLock, State
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
-from oura_stats.spool import Spool
+from oura_stats.store.spool import Spool
 
 Values = tuple[Any, ...]
 Key = tuple[Any, ...]

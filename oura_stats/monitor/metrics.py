@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
-from oura_stats.freshness import FAILING, STALE, CategoryView, instant
-
-if TYPE_CHECKING:
-    from oura_stats.health import Counters, Health
+from oura_stats.monitor.freshness import FAILING, STALE, CategoryView, instant
+from oura_stats.monitor.snapshot import Counters, Health
 
 PREFIX = "oura_stats_"
 

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from oura_stats.categories import Category
-from oura_stats.csvfile import (
+from oura_stats.api.categories import Category
+from oura_stats.store.csvfile import (
     CsvFormatError,
     content_end,
     read_header,

@@ -11,10 +11,10 @@ from typing import IO, Any
 
 import requests
 
-from oura_stats.auth import OAuthTokenProvider
-from oura_stats.credentials import credentials_lock
+from oura_stats.auth.credentials import credentials_lock
+from oura_stats.auth.oauth import HEADERS, TIMEOUT, TokenEndpointUnreachable, revoke, revoke_url_for
+from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.errors import AuthError
-from oura_stats.oauth import HEADERS, TIMEOUT, TokenEndpointUnreachable, revoke, revoke_url_for
 
 log = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oura_stats.atomic import write_text_atomic
 from oura_stats.errors import ConfigError, LockBusyError
+from oura_stats.store.atomic import write_text_atomic
 
 VERSION = 1
 RUN_HISTORY = 50

@@ -7,8 +7,8 @@ import heapq
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from oura_stats.categories import Category
-from oura_stats.csvfile import time_key
+from oura_stats.api.categories import Category
+from oura_stats.store.csvfile import time_key
 
 Ident = tuple[str, ...]
 Merged = tuple[str, Ident, list[str]]  # (time key, identity, values under the header)

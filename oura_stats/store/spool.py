@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from oura_stats.atomic import TEMP_SUFFIX
+from oura_stats.store.atomic import TEMP_SUFFIX
 
 _CHUNK = 512  # items per pickle: the merge holds one chunk of every run at once
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from oura_stats.categories import Category, Kind
-from oura_stats.state import CategoryState
+from oura_stats.api.categories import Category, Kind
+from oura_stats.store.state import CategoryState
 
 # Oura's first ring shipped in 2015: no account holds data from before this day.
 EARLIEST_DAY = dt.date(2015, 1, 1)

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from oura_stats.csvfacts import CsvFacts
+from oura_stats.store.csvfacts import CsvFacts
 
 OK, STALE, FAILING = "ok", "stale", "failing"
 _SEVERITY = {OK: 0, STALE: 1, FAILING: 2}
@@ -236,3 +236,8 @@ def view_to_json(view: StatusView) -> dict[str, Any]:
             for v in view.categories
         },
     }
+
+
+def local_now() -> dt.datetime:
+    """Now, in this machine's time zone (days end at local midnight)."""
+    return dt.datetime.now().astimezone()

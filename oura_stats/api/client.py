@@ -20,6 +20,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from oura_stats import __version__
+from oura_stats.api.ratelimit import Pacer
+from oura_stats.api.tokens import TokenProvider
 from oura_stats.errors import (
     ApiError,
     AuthError,
@@ -28,8 +30,6 @@ from oura_stats.errors import (
     StopRequested,
     UnreachableError,
 )
-from oura_stats.ratelimit import Pacer
-from oura_stats.tokens import TokenProvider
 
 log = logging.getLogger(__name__)
 

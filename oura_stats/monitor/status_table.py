@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from oura_stats.freshness import CategoryView, StatusView
+from oura_stats.monitor.freshness import CategoryView, StatusView
 
 
 @dataclass(frozen=True)

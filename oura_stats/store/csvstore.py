@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from oura_stats.atomic import atomic_binary_writer, atomic_writer, write_text_atomic
-from oura_stats.blocks import BlockBuffer, page_block, write_blocks
-from oura_stats.categories import Category, Kind
-from oura_stats.csvfile import (
+from oura_stats.api.categories import Category, Kind
+from oura_stats.store.atomic import atomic_binary_writer, atomic_writer, write_text_atomic
+from oura_stats.store.blocks import BlockBuffer, page_block, write_blocks
+from oura_stats.store.csvfile import (
     TAIL_LIMIT_BYTES,
     CsvFormatError,
     RowWriter,
@@ -30,9 +30,9 @@ from oura_stats.csvfile import (
     read_header,
     time_key,
 )
-from oura_stats.flatten import Row, cell
-from oura_stats.merge import Ident, Merged, Merger, MergeResult
-from oura_stats.spool import Spool
+from oura_stats.store.flatten import Row, cell
+from oura_stats.store.merge import Ident, Merged, Merger, MergeResult
+from oura_stats.store.spool import Spool
 
 Document = dict[str, Any]
 Item = tuple[str, Ident, int, Row]  # (time key, identity, arrival sequence, row)

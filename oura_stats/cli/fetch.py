@@ -1,0 +1,126 @@
+"""`oura-stats fetch`, and the collection options it shares with `service`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import threading
+from pathlib import Path
+
+from oura_stats.api.categories import select
+from oura_stats.api.client import DEFAULT_BASE_URL
+from oura_stats.api.tokens import TokenProvider
+from oura_stats.cli.argtypes import iso_date, lookback_days, positive_int
+from oura_stats.cli.auth import add_credential_options, resolve_tokens
+from oura_stats.cli.common import Subparsers
+from oura_stats.collector import DEFAULT_CONCURRENCY
+from oura_stats.errors import ConfigError
+from oura_stats.rounds import Settings, run_round
+from oura_stats.service import install_stop_handlers
+
+FETCH_EPILOG = """examples:
+  oura-stats fetch --sandbox --output-dir ./sample
+  oura-stats fetch --output-dir ~/oura --categories sleep,daily_readiness,heartrate
+  oura-stats fetch --start-date 2024-01-01 --end-date 2024-01-31 -q
+"""
+
+
+def add_fetch_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    fetch = commands.add_parser(
+        "fetch",
+        parents=parents,
+        help="collect new and recently changed data once",
+        description="Collect every selected category once into <output-dir>/<category>.csv.",
+        epilog=FETCH_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    add_collect_options(fetch)
+    fetch.set_defaults(handler=run_fetch)
+
+
+def add_collect_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--token",
+        help="access token (env OURA_PERSONAL_ACCESS_TOKEN or OURA_ACCESS_TOKEN); "
+        "without it, the credentials saved by `oura-stats auth login` are used",
+    )
+    parser.add_argument(
+        "--categories",
+        action="append",
+        metavar="LIST",
+        help="comma-separated categories to collect (default: all; see `oura-stats categories`)",
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=Path("data"), help="where the CSV files go (./data)"
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=Path(".oura_state.json"),
+        help="cursor and run history file (./.oura_state.json)",
+    )
+    parser.add_argument("--start-date", type=iso_date, help="first day to fetch (YYYY-MM-DD)")
+    parser.add_argument("--end-date", type=iso_date, help="last day to fetch (YYYY-MM-DD)")
+    parser.add_argument(
+        "--lookback-days",
+        type=lookback_days,
+        default=3,
+        help="days before the newest stored data to fetch again, for revised scores (3)",
+    )
+    parser.add_argument(
+        "--base-url",
+        default=os.environ.get("OURA_API_BASE_URL", DEFAULT_BASE_URL),
+        help=f"API base URL (env OURA_API_BASE_URL; {DEFAULT_BASE_URL})",
+    )
+    parser.add_argument(
+        "--sandbox",
+        action="store_true",
+        help="use Oura's sandbox routes (sample data, no account needed)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=positive_int,
+        default=DEFAULT_CONCURRENCY,
+        help=f"requests in flight at once ({DEFAULT_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--reset-state",
+        action="store_true",
+        help="forget all cursors and refetch the whole history (the CSVs are kept and merged)",
+    )
+    add_credential_options(parser)
+
+
+def run_fetch(args: argparse.Namespace) -> int:
+    settings = settings_from_args(args)
+    tokens = token_provider(args)
+    stop = threading.Event()
+    install_stop_handlers(stop)
+    return run_round(settings, tokens, stop)
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    if args.start_date and args.end_date and args.end_date < args.start_date:
+        raise ConfigError(
+            f"--end-date {args.end_date} is before --start-date {args.start_date}; swap them"
+        )
+    if args.state_file.is_dir():
+        raise ConfigError(f"--state-file {args.state_file} is a directory; name a file")
+    return Settings(
+        base_url=args.base_url,
+        output_dir=args.output_dir,
+        state_path=args.state_file,
+        categories=select(args.categories),
+        start=args.start_date,
+        end=args.end_date,
+        lookback_days=args.lookback_days,
+        sandbox=args.sandbox,
+        concurrency=args.concurrency,
+        reset_state=args.reset_state,
+    )
+
+
+def token_provider(args: argparse.Namespace) -> TokenProvider:
+    """--token, then the token environment variables, then saved OAuth2 credentials."""
+    return resolve_tokens(args, sandbox=args.sandbox)

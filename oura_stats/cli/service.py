@@ -1,0 +1,77 @@
+"""`oura-stats service`: collect now, then every interval, until stopped."""
+
+from __future__ import annotations
+
+import argparse
+
+from oura_stats.cli.argtypes import non_negative_float, port, positive_float, positive_int
+from oura_stats.cli.common import Subparsers, add_freshness_options, policy_from_args
+from oura_stats.cli.fetch import add_collect_options, settings_from_args, token_provider
+from oura_stats.service import DEFAULT_HEALTH_HOST, Schedule, serve
+
+SERVICE_EPILOG = """examples:
+  oura-stats service --output-dir ~/oura
+  oura-stats service --interval-hours 6 --max-runs 1
+"""
+
+
+def add_service_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    service = commands.add_parser(
+        "service",
+        parents=parents,
+        help="collect now and then every interval until stopped",
+        description="Run a collection round now and then every --interval-hours; "
+        "SIGTERM or Ctrl-C stop it cleanly.",
+        epilog=SERVICE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    add_collect_options(service)
+    add_service_options(service)
+    service.set_defaults(handler=run_service)
+
+
+def add_service_options(parser: argparse.ArgumentParser) -> None:
+    """Options of `oura-stats service` beyond those it shares with `fetch`."""
+    parser.add_argument(
+        "--interval-hours",
+        type=positive_float,
+        default=2.0,
+        help="hours from the start of one round to the start of the next (2)",
+    )
+    parser.add_argument(
+        "--jitter-minutes",
+        type=non_negative_float,
+        default=0.0,
+        help="add a random 0..N minutes to each wait, shorter than the interval (0)",
+    )
+    parser.add_argument(
+        "--max-runs", type=positive_int, default=None, help="stop after this many rounds"
+    )
+    parser.add_argument(
+        "--health-port",
+        type=port,
+        default=None,
+        metavar="PORT",
+        help="serve GET /health and /metrics on this port (off; 0 picks a free port, logged)",
+    )
+    parser.add_argument(
+        "--health-host",
+        default=DEFAULT_HEALTH_HOST,
+        metavar="ADDRESS",
+        help=f"address the health endpoint binds to ({DEFAULT_HEALTH_HOST}; "
+        "0.0.0.0 in a container)",
+    )
+    add_freshness_options(parser)
+
+
+def run_service(args: argparse.Namespace) -> int:
+    schedule = Schedule(
+        interval_hours=args.interval_hours,
+        jitter_minutes=args.jitter_minutes,
+        max_runs=args.max_runs,
+        health_port=args.health_port,
+        health_host=args.health_host,
+        policy=policy_from_args(args),  # checks --stale-categories even without --health-port
+    )
+    return serve(schedule, settings_from_args(args), token_provider(args))
