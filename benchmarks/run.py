@@ -39,12 +39,12 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
-from fake_data import make_history  # noqa: E402
-from fake_oura import ROUTES, FakeOura  # noqa: E402
 from profile_cli import FunctionCost, top_functions, top_own_time, total_seconds  # noqa: E402
 
+from oura_stats.demo.history import make_history  # noqa: E402
+from oura_stats.demo.server import ROUTES, FakeOura  # noqa: E402
 from oura_stats.store.flatten import flatten  # noqa: E402
 
 TOKEN = "test-token"  # the fake server's token

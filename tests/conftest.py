@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_data import make_history
-from fake_oura import FakeOura
+
+from oura_stats.demo.history import make_history
+from oura_stats.demo.server import FakeOura
 
 TOKEN = "test-token"
 # The CLI plans with the real UTC date: the fake history ends today.

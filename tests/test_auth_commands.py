@@ -31,12 +31,12 @@ from fake_oauth import (
     age_credentials,
     logged_in,
 )
-from fake_oura import FakeOura
 
 from oura_stats.auth import login as oauth_login
 from oura_stats.auth import oauth
 from oura_stats.auth.credentials import load_credentials
 from oura_stats.auth.oauth import request_tokens
+from oura_stats.demo.server import FakeOura
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -17,11 +17,11 @@ from typing import IO
 
 import pytest
 import requests
-from fake_data import make_history
 from fake_oauth import CLIENT_ID, CLIENT_SECRET, FakeOAuth, age_credentials, logged_in
-from fake_oura import FakeOura
 
 from oura_stats.auth.credentials import load_credentials
+from oura_stats.demo.history import make_history
+from oura_stats.demo.server import FakeOura
 
 REPO = Path(__file__).resolve().parent.parent
 CATEGORIES = "personal_info,daily_sleep,heartrate"

@@ -6,9 +6,9 @@ import sys
 
 import pytest
 from conftest import TOKEN, Workspace, fetch, run_cli
-from fake_oura import FakeOura
 
 from oura_stats.api.categories import CATEGORIES
+from oura_stats.demo.server import FakeOura
 from oura_stats.store.state import RunLock
 
 

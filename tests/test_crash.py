@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, Workspace, fetch, fetch_args, history
-from fake_oura import FakeOura
 
 from oura_stats.api.categories import BY_NAME
+from oura_stats.demo.server import FakeOura
 from oura_stats.store.csvfile import time_key
 
 

@@ -9,8 +9,8 @@ import time
 
 import pytest
 from conftest import TODAY, Workspace, fetch, history
-from fake_oura import FakeOura
 
+from oura_stats.demo.server import FakeOura
 from oura_stats.service import run_forever
 
 

@@ -6,11 +6,11 @@ import threading
 
 import pytest
 from conftest import TODAY, Workspace, fetch, history
-from fake_oura import FakeOura
 
 from oura_stats.api.client import OuraClient, RequestStats, RetryPolicy
 from oura_stats.api.ratelimit import Pacer
 from oura_stats.api.tokens import StaticToken
+from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ApiError, AuthError, ForbiddenError
 
 FAST = RetryPolicy(attempts=3, backoff_base=0.01, backoff_cap=0.05)

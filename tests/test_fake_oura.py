@@ -11,8 +11,9 @@ from typing import Any
 
 import pytest
 import requests
-from fake_data import CATEGORY_NAMES, TRICKY_TEXT, make_history, revise
-from fake_oura import FakeOura
+
+from oura_stats.demo.history import CATEGORY_NAMES, TRICKY_TEXT, make_history, revise
+from oura_stats.demo.server import FakeOura
 
 END = dt.date(2024, 11, 12)
 AUTH = {"Authorization": "Bearer test-token"}

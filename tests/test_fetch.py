@@ -7,10 +7,10 @@ from datetime import timedelta
 from typing import Any
 
 from conftest import TODAY, Workspace, fetch, history
-from fake_data import revise
-from fake_oura import FakeOura, document_key
 
 from oura_stats.api.categories import BY_NAME, CATEGORIES, Kind
+from oura_stats.demo.history import revise
+from oura_stats.demo.server import FakeOura, document_key
 from oura_stats.store.csvfile import time_key
 from oura_stats.store.flatten import flatten
 

@@ -17,11 +17,11 @@ from typing import Any
 
 import pytest
 from conftest import TOKEN
-from fake_data import make_history
-from fake_oura import FakeOura
 
 from oura_stats.api.categories import select
 from oura_stats.api.tokens import StaticToken
+from oura_stats.demo.history import make_history
+from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError, LockBusyError
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer

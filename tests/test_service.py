@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 from conftest import TOKEN, run_cli
-from fake_data import make_history
-from fake_oura import FakeOura
 
+from oura_stats.demo.history import make_history
+from oura_stats.demo.server import FakeOura
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ApiError
 from oura_stats.service import run_forever
 

@@ -16,14 +16,14 @@ from unittest import mock
 
 import pytest
 from conftest import TOKEN, run_cli
-from fake_data import make_history
-from fake_oura import FakeOura
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME, CATEGORIES, select
 from oura_stats.api.tokens import StaticToken
 from oura_stats.cli.status import add_status_command, run_status
+from oura_stats.demo.history import make_history
+from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError
 from oura_stats.monitor.freshness import FAILING, OK, STALE, Policy, build_view, view_to_json
 from oura_stats.monitor.status import shown_categories
