@@ -16,10 +16,11 @@ from oura_stats.api.categories import Category
 from oura_stats.api.client import OuraClient
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
-from oura_stats.collector import Collector, RunConfig
+from oura_stats.collector import Collector, RunConfig, prepare_output_dir
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from oura_stats.outcome import Outcome, summary_lines
-from oura_stats.store.state import RunLock, State
+from oura_stats.store.lock import RunLock
+from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +56,8 @@ def run_round(
         raise ConfigError(
             f"cannot create the directory of --state-file {settings.state_path}: {error.strerror}"
         ) from error
-    with RunLock(settings.state_path):
+    prepare_output_dir(settings.output_dir)  # the lock file of the output directory lives there
+    with RunLock.for_run(settings.output_dir, settings.state_path):
         if settings.reset_state:
             with contextlib.suppress(FileNotFoundError):
                 settings.state_path.unlink()

@@ -9,7 +9,7 @@ from conftest import TOKEN, Workspace, fetch, run_cli
 
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.demo.server import FakeOura
-from oura_stats.store.state import RunLock
+from oura_stats.store.lock import RunLock
 
 
 def assert_one_line_error(stderr: str, *fragments: str) -> None:
@@ -99,8 +99,8 @@ def test_state_file_of_another_version_is_refused(api: FakeOura, ws: Workspace) 
 def test_second_run_while_one_holds_the_lock_exits_with_a_clear_message(
     api: FakeOura, ws: Workspace
 ) -> None:
-    ws.root.mkdir(exist_ok=True)
-    with RunLock(ws.state):
+    ws.data.mkdir(parents=True)
+    with RunLock.for_run(ws.data, ws.state):
         result = fetch(api, ws, "--categories", "daily_sleep")
     assert result.returncode == 1
     assert_one_line_error(result.stderr, "another oura-stats run", "try again")

@@ -27,7 +27,7 @@ from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
 from oura_stats.rounds import Settings
 from oura_stats.service import Rounds
-from oura_stats.store.state import RunLock
+from oura_stats.store.lock import RunLock
 
 TODAY = dt.datetime.now(dt.UTC).date()
 NOON = dt.datetime.combine(TODAY, dt.time(12), dt.UTC)
@@ -134,7 +134,8 @@ def test_health_turns_503_when_data_goes_stale_without_any_round(service: Servic
 
 def test_a_round_that_raises_is_a_failed_round(service: Service) -> None:
     service.rounds()
-    with RunLock(service.state), pytest.raises(LockBusyError):
+    lock = RunLock.for_run(service.state.parent / "data", service.state)
+    with lock, pytest.raises(LockBusyError):
         service.rounds()
     status, body = service.health()
     assert status == 503
@@ -145,7 +146,7 @@ def test_a_round_that_raises_is_a_failed_round(service: Service) -> None:
 def test_health_answers_while_a_round_holds_the_lock(service: Service) -> None:
     service.rounds()
     service.board.round_started()
-    with RunLock(service.state):
+    with RunLock.for_run(service.state.parent / "data", service.state):
         began = time.monotonic()
         status, body = service.health()
         assert time.monotonic() - began < 1

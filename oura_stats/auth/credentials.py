@@ -23,6 +23,7 @@ from typing import Any
 
 from oura_stats.errors import AuthError, ConfigError
 from oura_stats.store.atomic import write_text_atomic
+from oura_stats.store.lock import open_lock_file
 
 log = logging.getLogger(__name__)
 
@@ -181,7 +182,7 @@ def credentials_lock(path: Path, *, timeout: float = LOCK_TIMEOUT) -> Iterator[N
     "the" lock on two different inodes.
     """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    fd = open_lock_file(lock_path(path), 0o600)  # never through a symbolic link
     try:
         deadline = time.monotonic() + timeout
         while True:

@@ -1,19 +1,16 @@
-"""The JSON state file (cursors and run history) and the lock that keeps runs apart."""
+"""The JSON state file: cursors, failures and run history (the run lock is in `lock.py`)."""
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import datetime as dt
-import fcntl
 import json
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oura_stats.errors import ConfigError, LockBusyError
+from oura_stats.errors import ConfigError
 from oura_stats.store.atomic import write_text_atomic
 
 VERSION = 1
@@ -138,50 +135,3 @@ def _is_day_or_time(value: object) -> bool:
     except ValueError:
         return False
     return True
-
-
-class RunLock:
-    """An exclusive, non-blocking lock on `<state file>.lock` held for a whole run.
-
-    The lock file (not the state file, which is replaced on every save) carries the flock;
-    the kernel releases it when the process dies, so a killed run never leaves it stuck.
-    """
-
-    def __init__(self, state_path: Path) -> None:
-        self.path = state_path.with_name(state_path.name + ".lock")
-        self._fd: int | None = None
-
-    def acquire(self) -> None:
-        try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as error:
-            raise ConfigError(
-                f"cannot create lock file {self.path}: {error.strerror}; "
-                "check that the state file's directory exists and is writable"
-            ) from error
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "unknown"
-            os.close(fd)
-            raise LockBusyError(
-                f"another oura-stats run (pid {holder}) is using {self.path.with_suffix('')}; "
-                "this run did nothing, try again when it has finished"
-            ) from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-        self._fd = fd
-
-    def release(self) -> None:
-        if self._fd is not None:
-            with contextlib.suppress(OSError):
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
-
-    def __enter__(self) -> RunLock:
-        self.acquire()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.release()
