@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Workspace, fetch
-from fake_oura import FakeOura
 
+from oura_stats.demo.server import FakeOura
 from oura_stats.store.atomic import current_umask, default_mode, write_text_atomic
 
 DOCS = Path(__file__).parent.parent / "docs"
