@@ -13,7 +13,7 @@ from conftest import TOKEN, Workspace, fetch, history
 
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError, LockBusyError
-from oura_stats.store.lock import OUTPUT_LOCK_NAME, RunLock, file_lock_path
+from oura_stats.store.lock import Resource, RunLock
 
 
 def _cli_env() -> dict[str, str]:
@@ -83,8 +83,7 @@ def test_lock_is_released_for_the_next_run_and_when_one_lock_is_busy(tmp_path: P
 
 
 def test_a_second_resource_can_join_the_lock(tmp_path: Path) -> None:
-    database = tmp_path / "mirror.sqlite"
-    extra = [(file_lock_path(database), f"database {database}")]
+    extra = [Resource.file(tmp_path / "mirror.sqlite", "database")]
     with RunLock.for_run(tmp_path, tmp_path / "s.json", extra):
         other_dir = tmp_path / "other"
         other_dir.mkdir()
@@ -92,15 +91,13 @@ def test_a_second_resource_can_join_the_lock(tmp_path: Path) -> None:
             RunLock.for_run(other_dir, other_dir / "s.json", extra).acquire()
 
 
-@pytest.mark.parametrize("lock_name", [OUTPUT_LOCK_NAME, "state.json.lock"])
 def test_lock_file_that_is_a_symlink_is_refused_and_its_target_kept(
-    api: FakeOura, ws: Workspace, lock_name: str
+    api: FakeOura, ws: Workspace
 ) -> None:
-    ws.data.mkdir(parents=True)
+    ws.root.mkdir(exist_ok=True)
     precious = ws.root / "precious.txt"
     precious.write_text("do not truncate me\n")
-    lock_dir = ws.data if lock_name == OUTPUT_LOCK_NAME else ws.root
-    (lock_dir / lock_name).symlink_to(precious)
+    (ws.root / "state.json.lock").symlink_to(precious)
     result = fetch(api, ws, "--categories", "tag")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
@@ -111,15 +108,27 @@ def test_lock_file_that_is_a_symlink_is_refused_and_its_target_kept(
 
 def test_dangling_symlink_is_not_created_through(tmp_path: Path) -> None:
     target = tmp_path / "created-through-link"
-    (tmp_path / OUTPUT_LOCK_NAME).symlink_to(target)
+    (tmp_path / "s.json.lock").symlink_to(target)
     with pytest.raises(ConfigError, match="symbolic link"):
         RunLock.for_run(tmp_path, tmp_path / "s.json").acquire()
     assert not target.exists()
 
 
+def test_output_directory_reached_through_a_symlink_shares_the_lock(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "alias").symlink_to(tmp_path / "real")
+    busy = rf"pid {os.getpid()}\).*output directory"
+    with (
+        RunLock.for_run(tmp_path / "real", tmp_path / "a.json"),
+        pytest.raises(LockBusyError, match=busy),
+    ):
+        RunLock.for_run(tmp_path / "alias", tmp_path / "b.json").acquire()
+    assert sorted(p.name for p in (tmp_path / "real").iterdir()) == []  # nothing added
+
+
 def test_lock_descriptor_is_not_inherited_by_children(tmp_path: Path) -> None:
     with RunLock.for_run(tmp_path, tmp_path / "s.json") as lock:
-        lock_file = lock.paths[0]
+        lock_file = lock.resources[-1].lock_path
         inherited = subprocess.run(
             ["ls", "-l", "/proc/self/fd/"], capture_output=True, text=True, check=True
         ).stdout
@@ -128,5 +137,6 @@ def test_lock_descriptor_is_not_inherited_by_children(tmp_path: Path) -> None:
 
 def test_readme_says_the_lock_covers_the_output_directory() -> None:
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    assert f"`<output-dir>/{OUTPUT_LOCK_NAME}`" in readme
-    assert "whatever" in readme.split("## Exit codes")[0].split("## State file")[1]
+    section = readme.split("## State file")[1].split("## Exit codes")[0]
+    assert "whatever state files they were given" in section
+    assert "lock on its output directory" in section
