@@ -16,7 +16,13 @@ from dataclasses import dataclass, field
 from types import FrameType
 
 from oura_stats.api.tokens import TokenProvider
-from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, OuraStatsError
+from oura_stats.errors import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ConfigError,
+    OuraStatsError,
+)
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
 from oura_stats.rounds import Settings, run_round, without_reset
@@ -56,20 +62,21 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
         board.load()
         server = HealthServer(board, schedule.health_host, schedule.health_port).start()
     stop = threading.Event()
-    install_stop_handlers(stop)
+    received = install_stop_handlers(stop)
     log.info(
         "collecting now, then every %g h%s; SIGTERM or Ctrl-C stop",
         schedule.interval_hours,
         f" plus up to {schedule.jitter_minutes:g} min" if jitter else "",
     )
     try:
-        return run_forever(
+        code = run_forever(
             Rounds(settings, tokens, stop, board),
             interval_seconds=interval,
             stop=stop,
             max_runs=schedule.max_runs,
             jitter_seconds=jitter,
         )
+        return interrupted_code(code, received)
     finally:
         if server is not None:
             server.close()
@@ -100,16 +107,30 @@ class Rounds:
         return code
 
 
-def install_stop_handlers(stop: threading.Event) -> None:
-    """SIGTERM and SIGINT ask the loop (and any round in flight) to stop cleanly."""
+def install_stop_handlers(stop: threading.Event) -> Callable[[], int | None]:
+    """SIGTERM and SIGINT ask the loop (and any round in flight) to stop cleanly.
+
+    Returns a function that tells which signal arrived first (None: none yet).
+    """
+    received: list[int] = []
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         if not stop.is_set():
             log.info("received %s; stopping", signal.Signals(signum).name)
+        received.append(signum)
         stop.set()
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+    return lambda: received[0] if received else None
+
+
+def interrupted_code(code: int, received: Callable[[], int | None]) -> int:
+    """130 after Ctrl-C (SIGINT), as shells expect of an interrupted command; else `code`."""
+    if received() == signal.SIGINT:
+        log.warning("interrupted; what finished before Ctrl-C is saved")
+        return EXIT_INTERRUPTED
+    return code
 
 
 def run_forever(

@@ -45,3 +45,31 @@ def test_readme_set_up_commands_are_the_ones_ci_runs() -> None:
     assert "oura-stats fetch" in main_job
     assert "pytest" in tests
     assert tests in ci
+
+
+def test_quick_start_creates_a_virtual_environment_before_installing() -> None:
+    quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)\n```", quick_start, flags=re.DOTALL)
+    assert "python3 -m venv .venv" in blocks[0] and ". .venv/bin/activate" in blocks[0]
+    assert blocks[1].startswith("python -m pip install")
+    sandbox = quick_start.split(blocks[1])[0]
+    assert "internet" in sandbox.rsplit("```sh", 1)[0]  # said before the --sandbox command
+
+
+def cron_jobs(text: str) -> list[str]:
+    block = re.findall(r"```cron\n(.*?)```", text, flags=re.DOTALL)[0]
+    return [line for line in block.splitlines() if line and not line.startswith(("#", "MAILTO"))]
+
+
+def test_readme_cron_line_is_the_one_in_docs_cron_md() -> None:
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "cron.md").read_text()
+    (readme_job,) = cron_jobs(README.split("### cron, every two hours", 1)[1])
+    (guide_job,) = cron_jobs(guide)
+    assert readme_job.split() == guide_job.split()
+
+
+def test_cron_recipe_creates_its_directory_before_entering_it() -> None:
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "cron.md").read_text()
+    for job in cron_jobs(guide) + re.findall(r"^0 9 .*$", guide, flags=re.MULTILINE):
+        command = job.split(None, 5)[5]
+        assert command.startswith('mkdir -p "$HOME/oura" && cd "$HOME/oura" && '), job

@@ -323,7 +323,7 @@ def _forbidden_message(response: requests.Response) -> str:
     return (
         f"access denied ({response.status_code}{': ' + detail if detail else ''}): the token lacks "
         "the scope for this data, or the Oura membership is inactive; grant the scope with "
-        "`oura-stats auth login` or leave the category out with --categories"
+        "`oura-stats auth login` or leave the category out with --exclude NAME"
     )
 
 

@@ -28,6 +28,7 @@ from oura_stats.auth.oauth import (
 from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.cli.argtypes import listen_port, positive_float
 from oura_stats.cli.common import Subparsers, add_output_options
+from oura_stats.cli.helptext import ENVIRONMENT, SIMPLE_EXIT, epilog
 from oura_stats.errors import EXIT_OK, ConfigError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,16 @@ LOGIN_EPILOG = """examples:
 Register http://localhost:<port>/callback (default port 8765) as a redirect URI of your
 application in the Oura developer portal first; the command prints the exact URI.
 """
+
+AUTH_FOOTER = f"\n{ENVIRONMENT}\n\n{SIMPLE_EXIT}\n"
+STATUS_EPILOG = epilog(
+    ["oura-stats auth status", "oura-stats auth status --credentials-file ./credentials.json"],
+    SIMPLE_EXIT,
+)
+LOGOUT_EPILOG = epilog(
+    ["oura-stats auth logout", "oura-stats auth logout --no-revoke   # only delete the file"],
+    SIMPLE_EXIT,
+)
 
 AUTH_EPILOG = """examples:
   oura-stats auth login --client-id ID          # secret from $OURA_CLIENT_SECRET or a prompt
@@ -92,7 +103,7 @@ def add_auth_command(subparsers: Subparsers) -> None:
         help="log in to Oura (OAuth2), show or remove the saved credentials",
         description="Manage the OAuth2 credentials that `fetch` and `service` refresh "
         "on their own.",
-        epilog=AUTH_EPILOG,
+        epilog=AUTH_EPILOG + AUTH_FOOTER,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -101,6 +112,12 @@ def add_auth_command(subparsers: Subparsers) -> None:
     status = _add_credentials_action(
         actions, "status", "who is logged in, granted scopes, expiry, token endpoint (no secrets)"
     )
+    status.description = (
+        "Show the saved OAuth2 credentials: the account's e-mail (asked of Oura), the granted "
+        "scopes and the categories they leave out, the token's expiry and the token endpoint. "
+        "Secrets are never printed."
+    )
+    status.epilog = STATUS_EPILOG
     status.add_argument(
         "--base-url",
         metavar="URL",
@@ -110,6 +127,11 @@ def add_auth_command(subparsers: Subparsers) -> None:
     logout = _add_credentials_action(
         actions, "logout", "revoke the grant at Oura, then delete the credentials file"
     )
+    logout.description = (
+        "Revoke the saved grant at Oura, then delete the credentials file. When Oura cannot "
+        "be reached the file is kept, so that you can retry; --no-revoke only deletes it."
+    )
+    logout.epilog = LOGOUT_EPILOG
     logout.add_argument(
         "--revoke-url",
         metavar="URL",
@@ -126,7 +148,12 @@ def _add_credentials_action(
     actions: Subparsers, name: str, help_text: str
 ) -> argparse.ArgumentParser:
     """An `auth` action that works on saved credentials: -v/-q, the file, the token URL."""
-    parser = actions.add_parser(name, help=help_text, allow_abbrev=False)
+    parser = actions.add_parser(
+        name,
+        help=help_text,
+        allow_abbrev=False,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     add_output_options(parser)
     _add_file_option(parser)
     _add_token_url_option(parser)
@@ -139,7 +166,7 @@ def _add_login(actions: Subparsers) -> None:
         help="authorise oura-stats in a browser and save the credentials",
         description="Run the OAuth2 authorization-code flow and save the credentials "
         "that `fetch` and `service` then refresh on their own.",
-        epilog=LOGIN_EPILOG,
+        epilog=LOGIN_EPILOG + AUTH_FOOTER,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -210,7 +237,7 @@ def resolve_tokens(args: argparse.Namespace, *, sandbox: bool = False) -> TokenP
         return StaticToken(SANDBOX_TOKEN)
     raise ConfigError(
         "no access token: log in with `oura-stats auth login`, or pass --token "
-        "(or set OURA_PERSONAL_ACCESS_TOKEN)"
+        "(or set OURA_PERSONAL_ACCESS_TOKEN or OURA_ACCESS_TOKEN)"
     )
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING, TypeAlias
 
-from oura_stats.api.categories import CATEGORIES, select
+from oura_stats.api.categories import CATEGORIES, Category, select
 from oura_stats.cli.argtypes import positive_float
+from oura_stats.errors import ConfigError
 from oura_stats.monitor.freshness import DAILY_BY_NATURE, DEFAULT_STALE_HOURS, NEVER_STALE, Policy
 
 if TYPE_CHECKING:  # subscriptable only for the type checker
@@ -14,12 +15,23 @@ if TYPE_CHECKING:  # subscriptable only for the type checker
 else:
     Subparsers = argparse._SubParsersAction
 
+LIST_FORMS = "space- or comma-separated, or repeated; case-insensitive"
 
-def add_output_options(parser: argparse.ArgumentParser) -> None:
-    """-v/-q, which `cli.main` reads from every command's namespace."""
+
+def add_output_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    """-v/-q, which `cli.main` reads from the namespace.
+
+    The top-level parser holds the defaults; a command's own copy of the options uses
+    SUPPRESS, so `oura-stats -v fetch` is not undone by the command's default.
+    """
+    default = False if top else argparse.SUPPRESS
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("-v", "--verbose", action="store_true", help="debug logging, tracebacks")
-    group.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    group.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="debug logging, tracebacks"
+    )
+    group.add_argument(
+        "-q", "--quiet", action="store_true", default=default, help="only warnings and errors"
+    )
 
 
 def output_parent() -> argparse.ArgumentParser:
@@ -27,6 +39,34 @@ def output_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     add_output_options(parent)
     return parent
+
+
+def add_category_option(
+    parser: argparse.ArgumentParser, flag: str, help_text: str, *, default: str | None = None
+) -> None:
+    """An option naming categories: `--x a b`, `--x a,b` and `--x a --x b` alike."""
+    shown = f" ({default})" if default else ""
+    parser.add_argument(
+        flag,
+        action="extend",
+        nargs="+",
+        metavar="NAME",
+        help=f"{help_text}; {LIST_FORMS}{shown}",
+    )
+
+
+def collected_categories(names: list[str] | None, excluded: list[str] | None) -> list[Category]:
+    """--categories minus --exclude; excluding every category is a usage error."""
+    chosen = select(names)
+    if not excluded:
+        return chosen
+    dropped = {c.name for c in select(excluded)}
+    kept = [c for c in chosen if c.name not in dropped]
+    if not kept:
+        raise ConfigError(
+            "--exclude leaves no category to collect; exclude fewer (see `oura-stats categories`)"
+        )
+    return kept
 
 
 def add_freshness_options(parser: argparse.ArgumentParser) -> None:
@@ -38,20 +78,20 @@ def add_freshness_options(parser: argparse.ArgumentParser) -> None:
         help=f"a category is stale after this many hours without new data "
         f"({DEFAULT_STALE_HOURS:g})",
     )
-    parser.add_argument(
+    add_category_option(
+        parser,
         "--stale-categories",
-        metavar="LIST",
+        "categories that can be stale, or 'all'; sparse ones such as tag, workout or "
+        "vO2_max are not judged by default",
         default=",".join(DAILY_BY_NATURE),
-        help="comma-separated categories that can be stale, or 'all'; sparse ones such as "
-        f"tag, workout or vO2_max are not judged by default ({','.join(DAILY_BY_NATURE)})",
     )
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:
     """The freshness policy given by --stale-hours and --stale-categories."""
-    text = str(args.stale_categories).strip()
-    if text.lower() == "all":
+    names: list[str] = list(args.stale_categories or DAILY_BY_NATURE)
+    if [n.strip().lower() for n in names] == ["all"]:
         judged = frozenset(c.name for c in CATEGORIES) - NEVER_STALE
     else:
-        judged = frozenset(c.name for c in select([text]))
+        judged = frozenset(c.name for c in select(names))
     return Policy(stale_hours=args.stale_hours, judged=judged)

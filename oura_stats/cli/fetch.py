@@ -7,22 +7,26 @@ import os
 import threading
 from pathlib import Path
 
-from oura_stats.api.categories import select
 from oura_stats.api.client import DEFAULT_BASE_URL
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.cli.argtypes import iso_date, lookback_days, positive_int
 from oura_stats.cli.auth import add_credential_options, resolve_tokens
-from oura_stats.cli.common import Subparsers
+from oura_stats.cli.common import Subparsers, add_category_option, collected_categories
+from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.collector import DEFAULT_CONCURRENCY
 from oura_stats.errors import ConfigError
 from oura_stats.rounds import Settings, run_round
-from oura_stats.service import install_stop_handlers
+from oura_stats.service import install_stop_handlers, interrupted_code
 
-FETCH_EPILOG = """examples:
-  oura-stats fetch --sandbox --output-dir ./sample
-  oura-stats fetch --output-dir ~/oura --categories sleep,daily_readiness,heartrate
-  oura-stats fetch --start-date 2024-01-01 --end-date 2024-01-31 -q
-"""
+FETCH_EPILOG = epilog(
+    [
+        "oura-stats fetch --sandbox --output-dir ./sample     # sample data, needs internet",
+        "oura-stats fetch --output-dir ~/oura --categories sleep daily_readiness heartrate",
+        "oura-stats fetch --output-dir ~/oura --exclude heartrate,ring_battery_level",
+        "oura-stats fetch --start-date 2024-01-01 --end-date 2024-01-31 -q",
+    ],
+    COLLECT_EXIT,
+)
 
 
 def add_fetch_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
@@ -45,12 +49,10 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         help="access token (env OURA_PERSONAL_ACCESS_TOKEN or OURA_ACCESS_TOKEN); "
         "without it, the credentials saved by `oura-stats auth login` are used",
     )
-    parser.add_argument(
-        "--categories",
-        action="append",
-        metavar="LIST",
-        help="comma-separated categories to collect (default: all; see `oura-stats categories`)",
+    add_category_option(
+        parser, "--categories", "categories to collect (default: all; see `oura-stats categories`)"
     )
+    add_category_option(parser, "--exclude", "categories to leave out (default: none)")
     parser.add_argument(
         "--output-dir", type=Path, default=Path("data"), help="where the CSV files go (./data)"
     )
@@ -96,8 +98,8 @@ def run_fetch(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     tokens = token_provider(args)
     stop = threading.Event()
-    install_stop_handlers(stop)
-    return run_round(settings, tokens, stop)
+    received = install_stop_handlers(stop)
+    return interrupted_code(run_round(settings, tokens, stop), received)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -111,7 +113,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         base_url=args.base_url,
         output_dir=args.output_dir,
         state_path=args.state_file,
-        categories=select(args.categories),
+        categories=collected_categories(args.categories, args.exclude),
         start=args.start_date,
         end=args.end_date,
         lookback_days=args.lookback_days,

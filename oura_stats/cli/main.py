@@ -11,13 +11,26 @@ from collections.abc import Sequence
 from oura_stats import __version__
 from oura_stats.cli.auth import add_auth_command
 from oura_stats.cli.categories import add_categories_command
-from oura_stats.cli.common import output_parent
+from oura_stats.cli.common import add_output_options, output_parent
 from oura_stats.cli.fetch import add_fetch_command
+from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.service import add_service_command
 from oura_stats.cli.status import add_status_command
-from oura_stats.errors import OuraStatsError
+from oura_stats.errors import EXIT_INTERRUPTED, OuraStatsError
 
 log = logging.getLogger("oura_stats")
+
+MAIN_EPILOG = epilog(
+    [
+        "oura-stats fetch --sandbox --output-dir ./sample   # sample data, needs internet",
+        "oura-stats auth login                              # once, in a browser",
+        "oura-stats fetch --output-dir ~/oura",
+        "oura-stats -q fetch --output-dir ~/oura            # -v/-q before or after the command",
+        "oura-stats status --output-dir ~/oura",
+        "oura-stats COMMAND --help",
+    ],
+    COLLECT_EXIT,
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -26,6 +39,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.set_threshold(50_000, 20, 100)
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.verbose and args.quiet:  # one before the command, the other after it
+        parser.error("-v/--verbose and -q/--quiet exclude each other; choose one")
     configure_logging(args.verbose, args.quiet)
     try:
         code: int = args.handler(args)
@@ -35,7 +50,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return error.exit_code
     except KeyboardInterrupt:
         log.error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED
     return code
 
 
@@ -43,9 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oura-stats",
         description="Keep your Oura Ring data as one deduplicated CSV file per category.",
+        epilog=MAIN_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    add_output_options(parser, top=True)  # -v/-q also before the command
     parents = [output_parent()]
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_fetch_command(commands, parents)

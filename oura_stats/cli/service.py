@@ -7,12 +7,18 @@ import argparse
 from oura_stats.cli.argtypes import non_negative_float, port, positive_float, positive_int
 from oura_stats.cli.common import Subparsers, add_freshness_options, policy_from_args
 from oura_stats.cli.fetch import add_collect_options, settings_from_args, token_provider
+from oura_stats.cli.helptext import SERVICE_EXIT, epilog
 from oura_stats.service import DEFAULT_HEALTH_HOST, Schedule, serve
 
-SERVICE_EPILOG = """examples:
-  oura-stats service --output-dir ~/oura
-  oura-stats service --interval-hours 6 --max-runs 1
-"""
+SERVICE_EPILOG = epilog(
+    [
+        "oura-stats service --output-dir ~/oura",
+        "oura-stats service --output-dir ~/oura --exclude heartrate --health-port 8977",
+        "oura-stats service --interval-hours 6 --max-runs 1",
+    ],
+    SERVICE_EXIT,
+    notes="SIGTERM or Ctrl-C stop it cleanly, also in the middle of a round.",
+)
 
 
 def add_service_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:

@@ -18,21 +18,27 @@ from typing import IO
 from oura_stats.api.client import DEFAULT_BASE_URL
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.cli.auth import TOKEN_ENV, add_credential_options, resolve_tokens
-from oura_stats.cli.common import Subparsers, add_freshness_options, policy_from_args
+from oura_stats.cli.common import (
+    Subparsers,
+    add_category_option,
+    add_freshness_options,
+    policy_from_args,
+)
+from oura_stats.cli.helptext import STATUS_EXIT, epilog
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from oura_stats.monitor.freshness import FAILING, OK, build_view, local_now
 from oura_stats.monitor.status import check_api, load_state, shown_categories, status_json
 from oura_stats.monitor.status_table import render_table
 from oura_stats.store.csvfacts import facts_for
 
-STATUS_EPILOG = """examples:
-  oura-stats status --output-dir ~/oura --state-file ~/oura/.oura_state.json
-  oura-stats status --json | jq '.categories | map_values(.verdict)'
-  oura-stats status -q     # cron: prints nothing while every category is fresh
-
-exit status: 0 every category fresh; 1 any stale or failing (or --check-api failed);
-2 usage error or unreadable state file.
-"""
+STATUS_EPILOG = epilog(
+    [
+        "oura-stats status --output-dir ~/oura --state-file ~/oura/.oura_state.json",
+        "oura-stats status --json | jq '.categories | map_values(.verdict)'",
+        "oura-stats status -q     # cron: prints nothing while every category is fresh",
+    ],
+    STATUS_EXIT,
+)
 
 
 def add_status_command(
@@ -60,12 +66,11 @@ def add_status_command(
     parser.add_argument(
         "--output-dir", type=Path, default=Path("data"), help="where the CSV files are (./data)"
     )
-    parser.add_argument(
+    add_category_option(
+        parser,
         "--categories",
-        action="append",
-        metavar="LIST",
-        help="comma-separated categories to report (default: those collected by the runs of "
-        "the last --stale-hours; all known ones when there was no run in that time)",
+        "categories to report (default: those collected by the runs of the last "
+        "--stale-hours; all known ones when there was no run in that time)",
     )
     add_freshness_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -80,7 +85,8 @@ def _add_check_api_options(parser: argparse.ArgumentParser) -> None:
         help="also ask the API for personal_info: is it reachable, is the token accepted?",
     )
     parser.add_argument(
-        "--token", help="access token for --check-api (env OURA_PERSONAL_ACCESS_TOKEN)"
+        "--token",
+        help="access token for --check-api (env OURA_PERSONAL_ACCESS_TOKEN or OURA_ACCESS_TOKEN)",
     )
     parser.add_argument(
         "--base-url",
@@ -132,6 +138,6 @@ def _tokens(args: argparse.Namespace) -> TokenProvider:
         return resolve_tokens(args)
     except ConfigError:
         raise ConfigError(
-            "--check-api needs a token: pass --token, set OURA_PERSONAL_ACCESS_TOKEN, "
-            "or log in with `oura-stats auth login`"
+            "--check-api needs a token: pass --token, set OURA_PERSONAL_ACCESS_TOKEN "
+            "(or OURA_ACCESS_TOKEN), or log in with `oura-stats auth login`"
         ) from None
