@@ -21,16 +21,20 @@ LIST_FORMS = "space- or comma-separated, or repeated; case-insensitive"
 def add_output_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     """-v/-q, which `cli.main` reads from the namespace.
 
-    The top-level parser holds the defaults; a command's own copy of the options uses
-    SUPPRESS, so `oura-stats -v fetch` is not undone by the command's default.
+    The top-level copy (before the command name) stores under its own names, so that the
+    command's defaults cannot undo it; `cli.main` merges the two.
     """
-    default = False if top else argparse.SUPPRESS
+    prefix = "top_" if top else ""
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
-        "-v", "--verbose", action="store_true", default=default, help="debug logging, tracebacks"
+        "-v",
+        "--verbose",
+        dest=f"{prefix}verbose",
+        action="store_true",
+        help="debug logging, tracebacks",
     )
     group.add_argument(
-        "-q", "--quiet", action="store_true", default=default, help="only warnings and errors"
+        "-q", "--quiet", dest=f"{prefix}quiet", action="store_true", help="only warnings and errors"
     )
 
 

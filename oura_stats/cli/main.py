@@ -39,7 +39,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.set_threshold(50_000, 20, 100)
     parser = build_parser()
     args = parser.parse_args(argv)
-    if args.verbose and args.quiet:  # one before the command, the other after it
+    args.verbose = args.verbose or args.top_verbose  # before or after the command name
+    args.quiet = args.quiet or args.top_quiet
+    if args.verbose and args.quiet:
         parser.error("-v/--verbose and -q/--quiet exclude each other; choose one")
     configure_logging(args.verbose, args.quiet)
     try:
