@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import TODAY, TOKEN, Workspace, fetch, fetch_args, run_cli
-from fake_data import make_history
-from fake_oura import FakeOura
 
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.cli.main import build_parser
+from oura_stats.demo.history import make_history
+from oura_stats.demo.server import FakeOura
 from oura_stats.errors import EXIT_INTERRUPTED
 
 ALL = len(CATEGORIES)
