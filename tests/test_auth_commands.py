@@ -194,19 +194,29 @@ def test_login_through_the_local_listener_over_real_http(
     assert_no_secret(fake, stdout, stderr)
 
 
-def test_listener_ignores_a_callback_with_a_forged_state(
-    fake: FakeOAuth, creds: Path, tmp_path: Path
+@pytest.mark.parametrize(
+    "forged",
+    [
+        "code=stolen&state=wrong",
+        "error=access_denied",  # no state at all: anyone could send it
+        "error=access_denied&state=wrong",
+    ],
+)
+def test_listener_ignores_a_callback_without_this_logins_state(
+    fake: FakeOAuth, creds: Path, tmp_path: Path, forged: str
 ) -> None:
     port = free_port()
     login = LiveLogin(tmp_path, *login_args(fake, creds, port, "--no-browser"))
     url = login.wait_for_line("/oauth/authorize?")
-    forged = requests.get(f"http://127.0.0.1:{port}/callback?code=stolen&state=wrong", timeout=10)
-    assert forged.status_code == 400
+    refused = requests.get(f"http://127.0.0.1:{port}/callback?{forged}", timeout=10)
+    assert refused.status_code == 400
+    assert "ignored" in refused.text
+    page = requests.get(url, timeout=10)  # the real approval still completes the login
+    assert page.status_code == 200
     code, _, stderr = login.finish()
-    assert code == 1
-    assert "state" in stderr
-    assert not creds.exists()
-    assert url  # the real approval never happened
+    assert code == 0, stderr
+    assert "ignored a redirect" in stderr
+    assert fake.is_valid_access_token(load_credentials(creds).access_token)
 
 
 def _connect_when_listening(port: int) -> socket.socket:

@@ -30,6 +30,7 @@ from oura_stats.errors import (
     StopRequested,
     UnreachableError,
 )
+from oura_stats.scrub import scrub
 
 log = logging.getLogger(__name__)
 
@@ -308,7 +309,7 @@ def _api_detail(response: requests.Response) -> str:
 
 
 def _error_message(response: requests.Response) -> str:
-    detail = _api_detail(response)
+    detail = scrub(_api_detail(response))
     status = response.status_code
     if status == 426:
         return (
@@ -319,7 +320,7 @@ def _error_message(response: requests.Response) -> str:
 
 
 def _forbidden_message(response: requests.Response) -> str:
-    detail = _api_detail(response)
+    detail = scrub(_api_detail(response))
     return (
         f"access denied ({response.status_code}{': ' + detail if detail else ''}): the token lacks "
         "the scope for this data, or the Oura membership is inactive; grant the scope with "
@@ -329,5 +330,5 @@ def _forbidden_message(response: requests.Response) -> str:
 
 def _describe(error: Exception) -> str:
     # requests' messages can be long chains; the class name and first line are what helps.
-    text = str(error).splitlines()[0] if str(error) else ""
+    text = scrub(str(error)).splitlines()[0] if str(error) else ""
     return f"{type(error).__name__}: {text}"[:200]

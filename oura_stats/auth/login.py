@@ -29,6 +29,7 @@ from oura_stats.auth.oauth import (
     request_tokens,
 )
 from oura_stats.errors import AuthError, ConfigError
+from oura_stats.scrub import remember
 
 log = logging.getLogger(__name__)
 
@@ -74,18 +75,26 @@ def _first(params: dict[str, list[str]], name: str) -> str:
     return values[0] if values else ""
 
 
+class StateMismatch(AuthError):
+    """A redirect that does not carry this login's state: not ours, never acted upon."""
+
+
 def code_from_callback(params: dict[str, list[str]], state: str) -> str:
-    """The authorization code in a redirect's query, after checking its state."""
+    """The authorization code in a redirect's query, after checking its state.
+
+    The state is checked before anything else: a redirect without it, even one saying
+    `error=access_denied`, may come from anyone and must not end this login.
+    """
+    if not secrets.compare_digest(_first(params, "state").encode(), state.encode()):
+        raise StateMismatch(
+            "the redirect did not carry this login's state (an old or forged link?); "
+            "run `oura-stats auth login` again"
+        )
     error = _first(params, "error")
     if error:
         detail = _first(params, "error_description")
         raise AuthError(
             f"Oura did not authorise oura-stats: {error}{': ' + detail if detail else ''}"
-        )
-    if not secrets.compare_digest(_first(params, "state").encode(), state.encode()):
-        raise AuthError(
-            "the redirect did not carry this login's state (an old or forged link?); "
-            "run `oura-stats auth login` again"
         )
     code = _first(params, "code")
     if not code:
@@ -125,6 +134,10 @@ class _CallbackHandler(http.server.BaseHTTPRequestHandler):
             return
         try:
             self.server.outcome = code_from_callback(params, self.server.expected_state)
+        except StateMismatch:
+            log.warning("ignored a redirect that did not carry this login's state; still waiting")
+            self._reply(400, "Not a redirect for this oura-stats login: ignored.")
+            return
         except AuthError as exc:
             self.server.outcome = exc
             self._reply(400, f"oura-stats login failed: {exc}")
@@ -242,10 +255,12 @@ def login(
     timeout: float = LOGIN_TIMEOUT,
 ) -> Credentials:
     say(f"Redirect URI to register in the Oura developer portal (exactly): {request.redirect_uri}")
+    remember(request.client_secret)
     if manual:
         code = code_via_paste(request, stdin)
     else:
         code = code_via_listener(request, open_browser=open_browser, timeout=timeout)
+    remember(code)
     credentials = exchange_code(request, code, session=session, clock=time.time())
     # Under the lock so that a refresh running in another process cannot overwrite us.
     with credentials_lock(path):

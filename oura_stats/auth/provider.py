@@ -26,6 +26,7 @@ from oura_stats.auth.credentials import (
 )
 from oura_stats.auth.oauth import TokenEndpointError, TokenEndpointUnreachable, request_tokens
 from oura_stats.errors import AuthError
+from oura_stats.scrub import remember
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,10 @@ class OAuthTokenProvider:
         self._clock = clock
         self._lock_timeout = lock_timeout
         self._mutex = threading.RLock()
-        self._credentials: Credentials = load_credentials(path)
-        self._signature = file_signature(path)
         self._dead_refresh_token: str | None = None
+        self._credentials: Credentials
+        self._signature: tuple[int, int, int] | None
+        self._adopt(load_credentials(path), file_signature(path))
 
     def __repr__(self) -> str:
         return f"OAuthTokenProvider(path={str(self._path)!r})"
@@ -103,6 +105,9 @@ class OAuthTokenProvider:
         return self._clock() >= credentials.expires_at - margin
 
     def _adopt(self, credentials: Credentials, signature: tuple[int, int, int] | None) -> None:
+        for secret in (credentials.access_token, credentials.refresh_token):
+            remember(secret)
+        remember(credentials.client_secret)
         self._credentials = credentials
         self._signature = signature
 

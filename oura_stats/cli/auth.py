@@ -30,6 +30,7 @@ from oura_stats.cli.argtypes import listen_port, positive_float
 from oura_stats.cli.common import Subparsers, add_output_options
 from oura_stats.cli.helptext import ENVIRONMENT, SIMPLE_EXIT, epilog
 from oura_stats.errors import EXIT_OK, ConfigError
+from oura_stats.scrub import remember
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,10 @@ def given_token(args: argparse.Namespace) -> str | None:
     token = getattr(args, "token", None) or next(
         (os.environ[name] for name in TOKEN_ENV if os.environ.get(name)), None
     )
-    return token.strip() if token else None
+    if not token:
+        return None
+    remember(token)  # masked in every error text and log line from now on
+    return token.strip()
 
 
 def resolve_tokens(args: argparse.Namespace, *, sandbox: bool = False) -> TokenProvider:

@@ -17,6 +17,7 @@ from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.service import add_service_command
 from oura_stats.cli.status import add_status_command
 from oura_stats.errors import EXIT_INTERRUPTED, OuraStatsError
+from oura_stats.scrub import ScrubFilter
 
 log = logging.getLogger("oura_stats")
 
@@ -80,6 +81,7 @@ def configure_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Formatter(verbose))
+    handler.addFilter(ScrubFilter())  # no token leaves in a log line or traceback
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

@@ -29,6 +29,7 @@ from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from oura_stats.monitor.freshness import FAILING, OK, build_view, local_now
 from oura_stats.monitor.status import check_api, load_state, shown_categories, status_json
 from oura_stats.monitor.status_table import render_table
+from oura_stats.scrub import remember, scrub
 from oura_stats.store.csvfacts import facts_for
 
 STATUS_EPILOG = epilog(
@@ -124,8 +125,8 @@ def run_status(
 
 def _without_secrets(text: str, args: argparse.Namespace) -> str:
     for secret in _given_tokens(args):
-        text = text.replace(secret, "<redacted>")
-    return text
+        remember(secret)
+    return scrub(text)
 
 
 def _given_tokens(args: argparse.Namespace) -> list[str]:

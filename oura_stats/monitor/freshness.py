@@ -14,11 +14,11 @@ Verdicts:
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from oura_stats.scrub import scrub
 from oura_stats.store.csvfacts import CsvFacts
 
 OK, STALE, FAILING = "ok", "stale", "failing"
@@ -34,9 +34,6 @@ DAILY_BY_NATURE = (
     "heartrate",
     "ring_battery_level",
     "sleep",
-)
-_SECRET = re.compile(
-    r"(?i)(bearer\s+|(?:access_|refresh_)?token[\"']?\s*[=:]\s*[\"']?)[A-Za-z0-9._~+/=-]{8,}"
 )
 # Synced in the background; the others arrive only once the Oura app is opened.
 _BACKGROUND = frozenset({"daily_activity", "heartrate", "ring_battery_level"})
@@ -195,11 +192,6 @@ def _age_hours(newest: str | None, now: dt.datetime) -> float | None:
 
 def _duration(hours: float) -> str:
     return f"{hours:.0f} h" if hours < 72 else f"{hours / 24:.1f} days"
-
-
-def scrub(text: str) -> str:
-    """Hide anything shaped like a bearer token that an error message might carry."""
-    return _SECRET.sub(r"\1<redacted>", text)
 
 
 def worst(verdicts: Iterable[str]) -> str:

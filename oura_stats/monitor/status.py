@@ -14,8 +14,9 @@ from oura_stats.api.categories import BY_NAME, CATEGORIES, Category, select
 from oura_stats.api.client import OuraClient, RequestStats, RetryPolicy
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.errors import ConfigError, ForbiddenError, OuraStatsError
-from oura_stats.monitor.freshness import StatusView, scrub, view_to_json
+from oura_stats.monitor.freshness import StatusView, view_to_json
 from oura_stats.monitor.status_table import ApiCheck
+from oura_stats.scrub import scrub
 from oura_stats.store.state import State
 
 CHECK_RETRY = RetryPolicy(attempts=2, backoff_base=0.5, rate_limit_retries=1, longest_wait=10.0)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from oura_stats.errors import ConfigError
+from oura_stats.scrub import scrub
 from oura_stats.store.atomic import write_text_atomic
 
 VERSION = 1
@@ -74,10 +75,13 @@ class State:
     def record_failure(self, name: str, message: str, at: str) -> None:
         with self._lock:
             entry = self._data["categories"].setdefault(name, {})
-            entry["last_error"] = {"message": message, "at": at}
+            entry["last_error"] = {"message": scrub(message), "at": at}
             entry.setdefault("failing_since", at)
 
     def record_run(self, run: dict[str, Any]) -> None:
+        for outcome in run.get("categories", {}).values():
+            if outcome.get("error"):
+                outcome["error"] = scrub(outcome["error"])
         with self._lock:
             runs = self._data.setdefault("runs", [])
             runs.append(run)
