@@ -1,15 +1,23 @@
-"""A local fake of Oura's OAuth2 server over real HTTP (127.0.0.1, a free port).
+"""A local fake of Oura's OAuth2 servers over real HTTP (127.0.0.1, a free port).
 
-- `/oauth/authorize` auto-approves: 302 to `redirect_uri` with a code and the caller's
-  state (an error redirect for an unknown client or when `deny` is set). The scopes
-  granted are those requested, minus any the test "unticks" via `user_grants`.
-- `/oauth/token` and the new-portal `/oauth/v2/ext/oauth-token`: form-encoded
-  `authorization_code` (single-use codes bound to client and redirect URI) and
-  `refresh_token` (rotating single-use refresh tokens; an old one gets 400
-  `invalid_grant`); a wrong client secret gets 401 `invalid_client`. Access tokens live
-  `expires_in` seconds. Either path can be made to refuse everything, the way the
-  legacy endpoint refuses new-portal apps (400 `invalid_request`) or moi answers 401/404.
-- `/oauth/revoke?access_token=…` (GET or POST) kills the whole grant.
+It serves both portals on one host, at their real paths:
+- legacy: `/oauth/authorize`, `/oauth/token`, `/oauth/revoke?access_token=…`;
+- new (moi): `/oauth/v2/ext/oauth-authorize`, `/oauth/v2/ext/oauth-token`,
+  `/oauth/v2/ext/oauth-revoke` (RFC 7009: POST `token` with the client's credentials).
+
+The authorize pages auto-approve: 302 to `redirect_uri` with a code and the caller's
+state (an error redirect for an unknown client or when `deny` is set). The scopes granted
+are those requested, minus any the test "unticks" via `user_grants`. Like Oura's:
+- a client belongs to one portal (`portal=`; None: accepted by both, as older tests
+  assume); the other portal's endpoints answer `invalid_client` (the new portal's consent
+  page by an error redirect, the legacy one by dropping the scopes, then its token
+  endpoint refuses);
+- the new portal grants only `extapi:` scope names (plain ones are silently not granted);
+  the legacy consent page answers `invalid_scope` to prefixed names.
+Token endpoints take form-encoded `authorization_code` (single-use codes bound to client
+and redirect URI) and `refresh_token` (rotating single-use refresh tokens; an old one gets
+400 `invalid_grant`); a wrong client secret gets 401 `invalid_client`. Access tokens live
+`expires_in` seconds. Any path can be made to refuse everything (`refusing`).
 
 `is_valid_access_token` lets the API fake (`FakeOura(token_check=…)`) accept what this
 server issued. Counters and `calls` let tests assert exactly how many refreshes happened.
@@ -29,8 +37,11 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"
-NEW_PORTAL_TOKEN_PATH = "/oauth/v2/ext/oauth-token"
 REVOKE_PATH = "/oauth/revoke"
+NEW_AUTHORIZE_PATH = "/oauth/v2/ext/oauth-authorize"
+NEW_PORTAL_TOKEN_PATH = "/oauth/v2/ext/oauth-token"
+NEW_REVOKE_PATH = "/oauth/v2/ext/oauth-revoke"
+NEW_PATHS = (NEW_AUTHORIZE_PATH, NEW_PORTAL_TOKEN_PATH, NEW_REVOKE_PATH)
 CODE_LIFETIME = 600.0
 
 CLIENT_ID = "test-client"
@@ -71,8 +82,11 @@ class FakeOAuth:
         user_grants: set[str] | None = None,
         deny: bool = False,
         refresh_delay: float = 0.0,
+        portal: str | None = None,
     ) -> None:
         self.clients = dict(clients) if clients is not None else {CLIENT_ID: CLIENT_SECRET}
+        # client id → the portal it was created in; absent: both accept it
+        self.client_portals: dict[str, str] = dict.fromkeys(self.clients, portal) if portal else {}
         self.expires_in = expires_in
         self.user_grants = user_grants  # None: the user ticks every scope asked for
         self.deny = deny
@@ -133,6 +147,28 @@ class FakeOAuth:
     def revoke_url(self) -> str:
         return self.url + REVOKE_PATH
 
+    @property
+    def new_authorize_url(self) -> str:
+        return self.url + NEW_AUTHORIZE_PATH
+
+    @property
+    def new_revoke_url(self) -> str:
+        return self.url + NEW_REVOKE_PATH
+
+    def url_env(self, portal: str = "new") -> dict[str, str]:
+        """The URL environment variables that send a portal's endpoints to this host."""
+        from oura_stats.auth.portals import PORTALS
+
+        real = PORTALS[portal]
+        return {
+            name: self.url + urlsplit(url).path
+            for name, url in (
+                ("OURA_AUTH_URL", real.authorize_url),
+                ("OURA_TOKEN_URL", real.token_url),
+                ("OURA_REVOKE_URL", real.revoke_url),
+            )
+        }
+
     # --- what tests look at and change ----------------------------------------------------
 
     def is_valid_access_token(self, token: str) -> bool:
@@ -192,22 +228,40 @@ class FakeOAuth:
             "scope": " ".join(grant.scopes),
         }
 
-    def authorize(self, params: dict[str, str]) -> tuple[int, dict[str, str], str]:
-        """(status, headers, text) for GET /oauth/authorize."""
+    def _foreign(self, client_id: str, path: str) -> bool:
+        """True when `client_id` was created in the other portal than `path`'s."""
+        portal = self.client_portals.get(client_id)
+        return portal is not None and portal != ("new" if path in NEW_PATHS else "legacy")
+
+    def authorize(
+        self, params: dict[str, str], path: str = AUTHORIZE_PATH
+    ) -> tuple[int, dict[str, str], str]:
+        """(status, headers, text) for GET on either portal's authorize path."""
         self.authorize_requests.append(params)
         redirect_uri = params.get("redirect_uri", "")
         if not redirect_uri:
             return 400, {}, "redirect_uri missing"
+        if urlsplit(redirect_uri).hostname == "127.0.0.1" and path == NEW_AUTHORIZE_PATH:
+            return 400, {}, "invalid_request: redirect_uri"  # moi wants localhost
         reply = {"state": params["state"]} if "state" in params else {}
         client_id = params.get("client_id", "")
+        asked = tuple(params.get("scope", "").split())
+        new_portal = path == NEW_AUTHORIZE_PATH
         if client_id not in self.clients:
             reply["error"] = "unauthorized_client"
+        elif new_portal and self._foreign(client_id, path):
+            reply["error"] = "invalid_client"
+        elif not new_portal and any(":" in name for name in asked):
+            reply["error"] = "invalid_scope"
         elif self.deny:
             reply["error"] = "access_denied"
         else:
-            asked = tuple(params.get("scope", "").split())
             ticked = self.user_grants
             scopes = tuple(s for s in asked if ticked is None or s.split(":")[-1] in ticked)
+            if new_portal:
+                scopes = tuple(s for s in scopes if s.startswith("extapi:"))
+            elif self._foreign(client_id, path):
+                scopes = ()  # the legacy page passes a new-portal app on, scopes dropped
             with self.lock:
                 code = self._new("code")
                 self._codes[code] = _Code(
@@ -237,8 +291,8 @@ class FakeOAuth:
             self.failures_left -= 1
             return 503, {"error": "temporarily_unavailable"}
         client_id, secret = _client_credentials(form, basic)
-        if self.clients.get(client_id) != secret or not secret:
-            return 401, {"error": "invalid_client"}
+        if self.clients.get(client_id) != secret or not secret or self._foreign(client_id, path):
+            return 401, {"error": "invalid_client", "error_description": "Invalid client"}
         if grant_type == "authorization_code":
             return self._exchange(client_id, form)
         if grant_type == "refresh_token":
@@ -269,6 +323,20 @@ class FakeOAuth:
                 return 200, self._tokens(grant)
         self.rejected_refreshes += 1
         return 400, {"error": "invalid_grant", "error_description": "refresh token is invalid"}
+
+    def revoke_rfc7009(self, form: dict[str, str], basic: str | None) -> tuple[int, Any]:
+        """The new portal's revocation: either token of a grant ends it; 200 for unknown ones."""
+        client_id, secret = _client_credentials(form, basic)
+        if self.clients.get(client_id) != secret or not secret:
+            return 401, {"error": "invalid_client"}
+        token = form.get("token", "")
+        with self.lock:
+            for grant in self._grants:
+                mine = token == grant.refresh_token or token in grant.access_tokens
+                if token and mine and not grant.revoked and grant.client_id == client_id:
+                    grant.revoked = True
+                    self.revocations += 1
+        return 200, {}
 
     def revoke(self, token: str) -> tuple[int, dict[str, Any]]:
         with self.lock:
@@ -311,9 +379,12 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         params = {k: v[0] for k, v in parse_qs(parts.query).items()}
         fake = self.server.fake
-        if parts.path == AUTHORIZE_PATH and self.command == "GET":
-            status, headers, text = fake.authorize(params)
+        if parts.path in (AUTHORIZE_PATH, NEW_AUTHORIZE_PATH) and self.command == "GET":
+            status, headers, text = fake.authorize(params, parts.path)
             self._send(status, text.encode(), "text/plain", headers)
+        elif parts.path == NEW_REVOKE_PATH and self.command == "POST":
+            status, payload = fake.revoke_rfc7009(form, self.headers.get("Authorization"))
+            self._send(status, json.dumps(payload).encode(), "application/json")
         elif parts.path in (TOKEN_PATH, NEW_PORTAL_TOKEN_PATH) and self.command == "POST":
             status, payload = fake.token(parts.path, form, self.headers.get("Authorization"))
             self._send(status, json.dumps(payload).encode(), "application/json")
@@ -346,8 +417,12 @@ def logged_in(
     *,
     token_url: str | None = None,
     scopes: tuple[str, ...] = ("daily", "personal"),
+    portal: str | None = None,
 ) -> Any:
-    """Write the credentials file a successful `auth login` against `fake` would write."""
+    """Write the credentials file a successful `auth login` against `fake` would write.
+
+    Without `portal`, the file has no portal field, like those saved before it existed.
+    """
     from oura_stats.auth.credentials import Credentials, save_credentials
 
     tokens = fake.grant(scopes)
@@ -361,6 +436,7 @@ def logged_in(
         obtained_at=now,
         expires_at=now + float(tokens["expires_in"]),
         scopes=scopes,
+        portal_name=portal,
     )
     save_credentials(path, credentials)
     return credentials

@@ -35,7 +35,8 @@ from fake_oauth import (
 from oura_stats.auth import login as oauth_login
 from oura_stats.auth import oauth
 from oura_stats.auth.credentials import load_credentials
-from oura_stats.auth.oauth import request_tokens
+from oura_stats.auth.oauth import request_tokens, requested_scopes
+from oura_stats.auth.portals import CLASSIC_SCOPES, NEW
 from oura_stats.demo.server import FakeOura
 
 REPO = Path(__file__).resolve().parent.parent
@@ -151,8 +152,8 @@ def free_port() -> int:
 def login_args(fake: FakeOAuth, creds: Path, port: int, *extra: str) -> list[str]:
     return [
         "--client-id", CLIENT_ID,
-        "--auth-url", fake.authorize_url,
-        "--token-url", fake.token_url,
+        "--auth-url", fake.new_authorize_url,
+        "--token-url", fake.new_portal_token_url,
         "--credentials-file", str(creds),
         "--port", str(port),
         *extra,
@@ -175,7 +176,7 @@ def test_login_through_the_local_listener_over_real_http(
     login = LiveLogin(tmp_path, *login_args(fake, creds, port, "--no-browser", "-v"))
     redirect_line = login.wait_for_line("Redirect URI")
     assert redirect_line.endswith(f"http://localhost:{port}/callback")
-    url = login.wait_for_line("/oauth/authorize?")
+    url = login.wait_for_line("oauth-authorize?")
     page = requests.get(url, timeout=10)  # the fake approves and redirects to the listener
     assert page.status_code == 200
     assert "authorised" in page.text
@@ -184,13 +185,14 @@ def test_login_through_the_local_listener_over_real_http(
     assert stdout == ""
     saved = load_credentials(creds)
     assert stat.S_IMODE(creds.stat().st_mode) == 0o600
-    assert saved.token_url == fake.token_url
+    assert saved.token_url == fake.new_portal_token_url
+    assert saved.portal_name == "new"
     assert saved.client_id == CLIENT_ID
-    assert saved.scopes == oauth.CLASSIC_SCOPES
+    assert saved.scopes == requested_scopes(None, NEW)
     assert fake.is_valid_access_token(saved.access_token)
     sent = fake.authorize_requests[0]
     assert sent["redirect_uri"] == f"http://localhost:{port}/callback"
-    assert sent["scope"] == " ".join(oauth.CLASSIC_SCOPES)
+    assert sent["scope"] == " ".join(requested_scopes(None, NEW))
     assert_no_secret(fake, stdout, stderr)
 
 
@@ -207,7 +209,7 @@ def test_listener_ignores_a_callback_without_this_logins_state(
 ) -> None:
     port = free_port()
     login = LiveLogin(tmp_path, *login_args(fake, creds, port, "--no-browser"))
-    url = login.wait_for_line("/oauth/authorize?")
+    url = login.wait_for_line("oauth-authorize?")
     refused = requests.get(f"http://127.0.0.1:{port}/callback?{forged}", timeout=10)
     assert refused.status_code == 400
     assert "ignored" in refused.text
@@ -278,7 +280,7 @@ def test_manual_login_reads_the_redirected_url_from_stdin(
     fake: FakeOAuth, creds: Path, tmp_path: Path
 ) -> None:
     login = LiveLogin(tmp_path, *login_args(fake, creds, 8765, "--manual"))
-    redirected = _approve(login.wait_for_line("/oauth/authorize?"))
+    redirected = _approve(login.wait_for_line("oauth-authorize?"))
     assert redirected.startswith("http://localhost:8765/callback?")
     code, stdout, stderr = login.finish(redirected + "\n")
     assert code == 0, stderr
@@ -290,7 +292,7 @@ def test_manual_login_reads_the_redirected_url_from_stdin(
 
 def test_manual_login_accepts_the_bare_code(fake: FakeOAuth, creds: Path, tmp_path: Path) -> None:
     login = LiveLogin(tmp_path, *login_args(fake, creds, 8765, "--manual"))
-    redirected = _approve(login.wait_for_line("/oauth/authorize?"))
+    redirected = _approve(login.wait_for_line("oauth-authorize?"))
     bare_code = parse_qs(urlsplit(redirected).query)["code"][0]
     code, _, stderr = login.finish(f"  {bare_code}  \n")
     assert code == 0, stderr
@@ -301,7 +303,7 @@ def test_manual_login_refuses_a_url_with_another_state(
     fake: FakeOAuth, creds: Path, tmp_path: Path
 ) -> None:
     login = LiveLogin(tmp_path, *login_args(fake, creds, 8765, "--manual"))
-    redirected = _approve(login.wait_for_line("/oauth/authorize?"))
+    redirected = _approve(login.wait_for_line("oauth-authorize?"))
     tampered = redirected.replace("state=", "state=x")
     code, _, stderr = login.finish(tampered + "\n")
     assert code == 1
@@ -311,33 +313,52 @@ def test_manual_login_refuses_a_url_with_another_state(
 
 
 def test_login_names_the_categories_lost_to_unticked_scopes(creds: Path, tmp_path: Path) -> None:
-    with FakeOAuth(user_grants=set(oauth.CLASSIC_SCOPES) - {"heartrate", "spo2"}) as fake:
+    with FakeOAuth(user_grants=set(NEW.default_scopes) - {"heartrate", "spo2"}) as fake:
         login = LiveLogin(tmp_path, *login_args(fake, creds, 8765, "--manual"))
-        code, _, stderr = login.finish(_approve(login.wait_for_line("/oauth/authorize?")) + "\n")
+        code, _, stderr = login.finish(_approve(login.wait_for_line("oauth-authorize?")) + "\n")
     assert code == 0, stderr
-    warning = next(line for line in stderr.splitlines() if "did not grant" in line)
+    warning = next(line for line in stderr.splitlines() if "lacks the scope" in line)
     assert "heartrate, spo2" in warning
     assert "daily_spo2" in warning
     assert "daily_sleep" not in warning
-    assert "heartrate" not in load_credentials(creds).scopes
+    assert "only a new consent" in warning
+    assert "auth login" in warning
+    assert "extapi:heartrate" not in load_credentials(creds).scopes
 
 
-def test_login_with_the_new_portal_scope_prefix(creds: Path, tmp_path: Path) -> None:
-    with FakeOAuth() as fake:
-        args = login_args(fake, creds, 8765, "--manual", "--scopes", "all")
-        login = LiveLogin(tmp_path, *args, "--scope-prefix", "extapi:")
+def test_login_with_the_legacy_portal_asks_for_plain_scope_names(
+    creds: Path, tmp_path: Path
+) -> None:
+    with FakeOAuth(portal="legacy") as fake:
+        args = login_args(fake, creds, 8765, "--manual", "--portal", "legacy")
+        args[args.index("--auth-url") + 1] = fake.authorize_url
+        args[args.index("--token-url") + 1] = fake.token_url
+        login = LiveLogin(tmp_path, *args)
         code, _, stderr = login.finish(_approve(login.wait_for_line("/oauth/authorize?")) + "\n")
         asked = fake.authorize_requests[0]["scope"].split()
     assert code == 0, stderr
-    assert asked == [f"extapi:{name}" for name in oauth.ALL_SCOPES]
-    assert "did not grant" not in stderr
+    assert asked == list(CLASSIC_SCOPES)
+    assert load_credentials(creds).portal_name == "legacy"
+    assert "lacks the scope" not in stderr
+
+
+def test_scopes_all_asks_the_new_portal_for_everything_it_offers(
+    creds: Path, tmp_path: Path
+) -> None:
+    with FakeOAuth() as fake:
+        login = LiveLogin(tmp_path, *login_args(fake, creds, 8765, "--manual", "--scopes", "all"))
+        code, _, stderr = login.finish(_approve(login.wait_for_line("oauth-authorize?")) + "\n")
+        asked = fake.authorize_requests[0]["scope"].split()
+    assert code == 0, stderr
+    assert asked == [f"extapi:{name}" for name in NEW.all_scopes]
+    assert "lacks the scope" not in stderr
     assert "probably unavailable" not in stderr
 
 
 def test_refused_authorisation_fails_with_oauths_error(creds: Path, tmp_path: Path) -> None:
     with FakeOAuth(deny=True) as fake:
         login = LiveLogin(tmp_path, *login_args(fake, creds, 8765, "--manual"))
-        code, _, stderr = login.finish(_approve(login.wait_for_line("/oauth/authorize?")) + "\n")
+        code, _, stderr = login.finish(_approve(login.wait_for_line("oauth-authorize?")) + "\n")
     assert code == 1
     assert "access_denied" in stderr
     assert not creds.exists()
@@ -348,7 +369,7 @@ def test_wrong_client_secret_fails_the_login_and_saves_nothing(
 ) -> None:
     wrong = {"OURA_CLIENT_SECRET": "not-the-secret"}
     login = LiveLogin(tmp_path, *login_args(fake, creds, 8765, "--manual"), env=wrong)
-    code, _, stderr = login.finish(_approve(login.wait_for_line("/oauth/authorize?")) + "\n")
+    code, _, stderr = login.finish(_approve(login.wait_for_line("oauth-authorize?")) + "\n")
     assert code == 1
     assert "401 invalid_client" in stderr
     assert "not-the-secret" not in stderr
@@ -361,7 +382,7 @@ def test_unknown_client_id_is_reported_from_the_redirect(
     args = login_args(fake, creds, 8765, "--manual")
     args[args.index(CLIENT_ID)] = "nobody"
     login = LiveLogin(tmp_path, *args)
-    code, _, stderr = login.finish(_approve(login.wait_for_line("/oauth/authorize?")) + "\n")
+    code, _, stderr = login.finish(_approve(login.wait_for_line("oauth-authorize?")) + "\n")
     assert code == 1
     assert "unauthorized_client" in stderr
 
@@ -388,7 +409,7 @@ def test_login_saves_under_xdg_config_home_by_default(fake: FakeOAuth, tmp_path:
     del args[args.index("--credentials-file") : args.index("--port")]
     xdg = tmp_path / "xdg"
     login = LiveLogin(tmp_path, *args, env={"XDG_CONFIG_HOME": str(xdg)})
-    code, _, stderr = login.finish(_approve(login.wait_for_line("/oauth/authorize?")) + "\n")
+    code, _, stderr = login.finish(_approve(login.wait_for_line("oauth-authorize?")) + "\n")
     assert code == 0, stderr
     path = xdg / "oura-stats" / "credentials.json"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
@@ -421,16 +442,44 @@ def _exchange_form(code: str) -> dict[str, str]:
     }
 
 
-@pytest.mark.parametrize(("status", "error"), [(404, "not_found"), (401, "invalid_client")])
-def test_code_exchange_tries_the_new_portal_first_then_the_documented_endpoint(
-    session: requests.Session, fake: FakeOAuth, status: int, error: str
+def test_code_exchange_moves_on_when_the_first_endpoint_does_not_exist(
+    session: requests.Session, fake: FakeOAuth
 ) -> None:
-    fake.refusing[NEW_PORTAL_TOKEN_PATH] = (status, error)
+    fake.refusing[NEW_PORTAL_TOKEN_PATH] = (404, "not_found")  # never took the code
     urls = (fake.new_portal_token_url, fake.token_url)
     tokens, used = request_tokens(session, urls, _exchange_form(_code(fake)))
     assert used == fake.token_url
     assert [call.path for call in fake.calls] == [NEW_PORTAL_TOKEN_PATH, TOKEN_PATH]
     assert fake.is_valid_access_token(tokens.access_token)
+
+
+def test_code_exchange_moves_on_when_the_first_endpoint_cannot_be_connected_to(
+    session: requests.Session, fake: FakeOAuth, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(oauth, "RETRY_DELAYS", (0.0,))
+    closed = f"http://127.0.0.1:{free_port()}{NEW_PORTAL_TOKEN_PATH}"
+    tokens, used = request_tokens(session, (closed, fake.token_url), _exchange_form(_code(fake)))
+    assert used == fake.token_url
+    assert fake.is_valid_access_token(tokens.access_token)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(401, "invalid_client"), (400, "invalid_request"), (403, "forbidden"), (503, "busy")],
+)
+def test_code_exchange_never_resends_a_code_the_first_endpoint_may_have_spent(
+    session: requests.Session,
+    fake: FakeOAuth,
+    monkeypatch: pytest.MonkeyPatch,
+    status: int,
+    error: str,
+) -> None:
+    monkeypatch.setattr(oauth, "RETRY_DELAYS", (0.0,))
+    fake.refusing[NEW_PORTAL_TOKEN_PATH] = (status, error)
+    urls = (fake.new_portal_token_url, fake.token_url)
+    with pytest.raises((oauth.TokenEndpointError, oauth.TokenEndpointUnreachable)):
+        request_tokens(session, urls, _exchange_form(_code(fake)))
+    assert {call.path for call in fake.calls} == {NEW_PORTAL_TOKEN_PATH}
 
 
 def test_code_exchange_stays_with_the_new_portal_when_it_works(
@@ -453,12 +502,7 @@ def test_dead_refresh_token_is_not_retried_at_the_other_endpoint(
         "client_secret": CLIENT_SECRET,
     }
     with pytest.raises(oauth.TokenEndpointError) as failure:
-        request_tokens(
-            session,
-            (fake.new_portal_token_url, fake.token_url),
-            form,
-            final_errors=frozenset({"invalid_grant"}),
-        )
+        request_tokens(session, (fake.new_portal_token_url, fake.token_url), form)
     assert failure.value.error == "invalid_grant"
     assert len(fake.calls) == 1
 

@@ -231,16 +231,17 @@ def _oura_stats(
     )
 
 
+@pytest.mark.parametrize("portal", ["new", "legacy"])
 def test_login_status_logout_through_the_real_cli_show_no_secret_at_verbose(
-    oauth: FakeOAuth, api: FakeOura, creds: Path, tmp_path: Path
+    oauth: FakeOAuth, api: FakeOura, creds: Path, tmp_path: Path, portal: str
 ) -> None:
+    oauth.client_portals[CLIENT_ID] = portal
     env = {
         "OURA_CLIENT_ID": CLIENT_ID,
         "OURA_CLIENT_SECRET": CLIENT_SECRET,
         "OURA_CREDENTIALS_FILE": str(creds),
-        "OURA_AUTH_URL": oauth.authorize_url,
-        "OURA_TOKEN_URL": oauth.token_url,
-        "OURA_REVOKE_URL": oauth.revoke_url,
+        "OURA_PORTAL": portal,
+        **oauth.url_env(portal),
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "oura_stats", "auth", "login", "--manual", "-v"],
@@ -252,7 +253,7 @@ def test_login_status_logout_through_the_real_cli_show_no_secret_at_verbose(
         text=True,
     )
     assert process.stderr is not None
-    url = next(line.strip() for line in process.stderr if "/oauth/authorize?" in line)
+    url = next(line.strip() for line in process.stderr if env["OURA_AUTH_URL"] + "?" in line)
     with requests.get(url, allow_redirects=False, timeout=10) as approval:
         redirected = approval.headers["Location"]
     stdout, rest = process.communicate(redirected + "\n", timeout=30)
@@ -260,6 +261,7 @@ def test_login_status_logout_through_the_real_cli_show_no_secret_at_verbose(
     status = _oura_stats(tmp_path, "auth", "status", "-v", "--base-url", api.url, env=env)
     assert status.returncode == 0, status.stderr
     assert load_credentials(creds).client_id in status.stdout
+    assert f"portal:           {portal}\n" in status.stdout
     logout = _oura_stats(tmp_path, "auth", "logout", "-v", env=env)
     assert logout.returncode == 0, logout.stderr
     assert oauth.revocations == 1

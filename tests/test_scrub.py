@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import Workspace, fetch, run_cli
-from fake_oura import FakeOura
 
 from oura_stats import scrub as scrubbing
+from oura_stats.demo.server import FakeOura
 from oura_stats.scrub import REDACTED, ScrubFilter, remember, scrub
 
 # A token pasted with a stray newline: requests refuses it and quotes the header it built.

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from oura_stats.auth.portals import PORTALS, Portal, portal_of_token_url
 from oura_stats.errors import AuthError, ConfigError
 from oura_stats.store.atomic import write_text_atomic
 from oura_stats.store.lock import open_lock_file
@@ -45,10 +46,19 @@ class Credentials:
     client_secret: str = field(repr=False)
     access_token: str = field(repr=False)
     refresh_token: str = field(repr=False)
+    # The portal the application belongs to; None in files saved before it was recorded.
+    portal_name: str | None = None
 
     @property
     def lifetime(self) -> float:
         return max(0.0, self.expires_at - self.obtained_at)
+
+    @property
+    def portal(self) -> Portal:
+        """The saved portal, else the one the saved token endpoint belongs to."""
+        if self.portal_name in PORTALS:
+            return PORTALS[self.portal_name]
+        return portal_of_token_url(self.token_url)
 
     def to_json(self) -> str:
         document: dict[str, Any] = {
@@ -62,6 +72,8 @@ class Credentials:
             "expires_at": _iso(self.expires_at),
             "scopes": list(self.scopes),
         }
+        if self.portal_name:
+            document["portal"] = self.portal_name
         return json.dumps(document, indent=2) + "\n"
 
     def replace(self, **changes: Any) -> Credentials:
@@ -98,6 +110,9 @@ def parse_credentials(text: str) -> Credentials:
     scopes = document.get("scopes", [])
     if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
         raise ValueError("scopes is not a list of names")
+    portal = document.get("portal")
+    if portal is not None and portal not in PORTALS:
+        raise ValueError(f"portal is not one of {', '.join(PORTALS)}")
     return Credentials(
         client_id=_text(document, "client_id"),
         client_secret=_text(document, "client_secret"),
@@ -107,6 +122,7 @@ def parse_credentials(text: str) -> Credentials:
         obtained_at=_timestamp(document.get("obtained_at"), "obtained_at"),
         expires_at=_timestamp(document.get("expires_at"), "expires_at"),
         scopes=tuple(scopes),
+        portal_name=portal,
     )
 
 

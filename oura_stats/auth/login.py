@@ -28,6 +28,7 @@ from oura_stats.auth.oauth import (
     categories_without,
     request_tokens,
 )
+from oura_stats.auth.portals import NEW, Portal, portal_of_token_url, wrong_portal_hint
 from oura_stats.errors import AuthError, ConfigError
 from oura_stats.scrub import remember
 
@@ -44,7 +45,8 @@ class LoginRequest:
     scopes: tuple[str, ...]
     port: int
     authorize_url: str
-    token_urls: tuple[str, ...]
+    token_urls: tuple[str, ...]  # the first, then others tried only if it never took the code
+    portal: Portal = NEW
     state: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     @property
@@ -79,7 +81,7 @@ class StateMismatch(AuthError):
     """A redirect that does not carry this login's state: not ours, never acted upon."""
 
 
-def code_from_callback(params: dict[str, list[str]], state: str) -> str:
+def code_from_callback(params: dict[str, list[str]], state: str, portal: Portal = NEW) -> str:
     """The authorization code in a redirect's query, after checking its state.
 
     The state is checked before anything else: a redirect without it, even one saying
@@ -95,6 +97,7 @@ def code_from_callback(params: dict[str, list[str]], state: str) -> str:
         detail = _first(params, "error_description")
         raise AuthError(
             f"Oura did not authorise oura-stats: {error}{': ' + detail if detail else ''}"
+            f"{wrong_portal_hint(portal, error)}"
         )
     code = _first(params, "code")
     if not code:
@@ -102,14 +105,14 @@ def code_from_callback(params: dict[str, list[str]], state: str) -> str:
     return code
 
 
-def code_from_pasted(text: str, state: str) -> str:
+def code_from_pasted(text: str, state: str, portal: Portal = NEW) -> str:
     """The code from a pasted redirect URL (state checked) or a bare code."""
     text = text.strip()
     if not text:
         raise ConfigError("nothing was pasted; run `oura-stats auth login --manual` again")
     if "code=" in text or "error=" in text:
         query = urlsplit(text).query if "?" in text else text
-        return code_from_callback(parse_qs(query), state)
+        return code_from_callback(parse_qs(query), state, portal)
     if any(ch.isspace() for ch in text) or "/" in text:
         raise ConfigError("that is neither the redirected URL nor an authorization code")
     return text
@@ -117,6 +120,7 @@ def code_from_pasted(text: str, state: str) -> str:
 
 class _CallbackServer(http.server.HTTPServer):
     expected_state = ""
+    portal = NEW
     outcome: str | AuthError | None = None
 
 
@@ -133,7 +137,9 @@ class _CallbackHandler(http.server.BaseHTTPRequestHandler):
             self._reply(404, "Not the oura-stats callback.")
             return
         try:
-            self.server.outcome = code_from_callback(params, self.server.expected_state)
+            self.server.outcome = code_from_callback(
+                params, self.server.expected_state, self.server.portal
+            )
         except StateMismatch:
             log.warning("ignored a redirect that did not carry this login's state; still waiting")
             self._reply(400, "Not a redirect for this oura-stats login: ignored.")
@@ -169,6 +175,7 @@ def _listen(port: int) -> _CallbackServer:
 def code_via_listener(request: LoginRequest, *, open_browser: bool, timeout: float) -> str:
     with _listen(request.port) as server:
         server.expected_state = request.state
+        server.portal = request.portal
         server.timeout = 0.5
         url = request.authorization_url()
         say(f"Open this URL in a browser to authorise oura-stats:\n\n  {url}\n")
@@ -193,7 +200,7 @@ def code_via_paste(request: LoginRequest, stdin: IO[str]) -> str:
         "page fails to load, which is expected. Copy the whole address from the address bar\n"
         "(or just the code) and paste it here, then press Enter:"
     )
-    return code_from_pasted(stdin.readline(), request.state)
+    return code_from_pasted(stdin.readline(), request.state, request.portal)
 
 
 def exchange_code(
@@ -210,8 +217,11 @@ def exchange_code(
         tokens, url = request_tokens(session, request.token_urls, form)
     except TokenEndpointError as exc:
         raise AuthError(
-            f"exchanging the authorization code failed: {exc}; run the login again"
+            f"exchanging the authorization code failed: {exc}"
+            f"{wrong_portal_hint(request.portal, exc.error) or '; run the login again'}"
         ) from None
+    remember(tokens.access_token)
+    remember(tokens.refresh_token)
     if tokens.refresh_token is None:
         raise AuthError(f"{url} issued no refresh token; unattended refresh is impossible")
     return Credentials(
@@ -223,11 +233,14 @@ def exchange_code(
         obtained_at=clock,
         expires_at=clock + tokens.expires_in,
         scopes=tokens.scopes if tokens.scopes is not None else request.scopes,
+        portal_name=(
+            request.portal if url == request.token_urls[0] else portal_of_token_url(url)
+        ).name,
     )
 
 
 def report_scopes(requested: Sequence[str], granted: Sequence[str]) -> None:
-    """Say which categories the grant does not cover, and why."""
+    """Say which categories the grant does not cover, and that only a new consent helps."""
     asked = {bare_scope(scope) for scope in requested}
     have = {bare_scope(scope) for scope in granted}
     declined = sorted(asked - have)
@@ -235,7 +248,9 @@ def report_scopes(requested: Sequence[str], granted: Sequence[str]) -> None:
     unticked = [c.name for c in missing if c.scope in declined]
     if declined:
         log.warning(
-            "you did not grant the scope(s) %s: these categories will be unavailable: %s",
+            "the grant lacks the scope(s) %s: these categories will fail: %s. A refresh "
+            "cannot add scopes; only a new consent does: run `oura-stats auth login` again "
+            "and tick them",
             ", ".join(declined),
             ", ".join(unticked) or "none",
         )
@@ -265,6 +280,11 @@ def login(
     # Under the lock so that a refresh running in another process cannot overwrite us.
     with credentials_lock(path):
         save_credentials(path, credentials)
-    log.info("logged in; credentials saved to %s (token endpoint %s)", path, credentials.token_url)
+    log.info(
+        "logged in (%s portal); credentials saved to %s (token endpoint %s)",
+        credentials.portal.name,
+        path,
+        credentials.token_url,
+    )
     report_scopes(request.scopes, credentials.scopes)
     return credentials

@@ -12,8 +12,10 @@ from typing import IO, Any
 import requests
 
 from oura_stats.auth.credentials import credentials_lock
-from oura_stats.auth.oauth import HEADERS, TIMEOUT, TokenEndpointUnreachable, revoke, revoke_url_for
+from oura_stats.auth.oauth import HEADERS, TIMEOUT, TokenEndpointUnreachable, categories_without
+from oura_stats.auth.portals import NEW, sibling_revoke_url
 from oura_stats.auth.provider import OAuthTokenProvider
+from oura_stats.auth.revoke import revoke
 from oura_stats.errors import AuthError
 
 log = logging.getLogger(__name__)
@@ -26,14 +28,27 @@ def show_status(provider: OAuthTokenProvider, base_url: str, out: IO[str]) -> No
     """
     user = _whoami(provider, base_url.rstrip("/"))
     credentials = provider.credentials()
+    portal = credentials.portal
+    recorded = "" if credentials.portal_name else " (inferred from the token endpoint)"
     lines = [
         f"credentials file: {provider.path}",
         f"user:             {user}",
+        f"portal:           {portal.name}{recorded}",
         f"client id:        {credentials.client_id}",
         f"token endpoint:   {credentials.token_url}",
         f"scopes:           {' '.join(credentials.scopes) or '(none reported)'}",
         f"access token:     expires {_when(credentials.expires_at)} (refreshed automatically)",
     ]
+    # Only what the portal is asked for by default: other scopes may not be offered at all.
+    missing = [
+        c for c in categories_without(credentials.scopes) if c.scope in portal.default_scopes
+    ]
+    if missing:
+        lines.append(
+            f"not covered:      {', '.join(c.name for c in missing)} will fail (no "
+            f"{'/'.join(sorted({c.scope for c in missing}))} scope); only a new consent, "
+            "`oura-stats auth login`, adds scopes"
+        )
     out.write("\n".join(lines) + "\n")
 
 
@@ -105,16 +120,20 @@ def _revoke(
     provider: OAuthTokenProvider, session: requests.Session, revoke_url: str | None
 ) -> None:
     keep = "; the credentials file was kept (retry, or run `auth logout --no-revoke`)"
+    credentials = provider.credentials()
+    token = ""
+    if credentials.portal is not NEW:  # legacy revokes an access token: a live one
+        try:
+            token = provider.access_token()
+        except TokenEndpointUnreachable as exc:
+            raise AuthError(f"{exc}{keep}") from None
+        except AuthError:
+            log.warning("the saved credentials no longer work: there is no grant left to revoke")
+            return
+        credentials = provider.credentials()
+    url = revoke_url or sibling_revoke_url(credentials.token_url, credentials.portal)
     try:
-        token = provider.access_token()  # an expired token cannot be revoked: refresh first
-    except TokenEndpointUnreachable as exc:
-        raise AuthError(f"{exc}{keep}") from None
-    except AuthError:
-        log.warning("the saved credentials no longer work: there is no grant left to revoke")
-        return
-    url = revoke_url_for(provider.credentials().token_url, revoke_url)
-    try:
-        revoked = revoke(session, url, token)
+        revoked = revoke(session, url, credentials, token)
     except TokenEndpointUnreachable as exc:
         raise AuthError(f"{exc}{keep}") from None
     if revoked:

@@ -1,42 +1,32 @@
-"""Oura's OAuth2 endpoints: token requests (with the new-portal fallback), revoke, scopes.
+"""Oura's OAuth2 endpoints: token requests, revocation, scope names.
 
-Facts (oura-api.md §9): apps from the new developer portal must use the moi.ouraring.com
-token endpoint, older apps the documented api.ouraring.com one. A failed code exchange
-burns the single-use code, so the code exchange tries the new-portal endpoint first and
-falls back on 400/401/403/404; the endpoint that worked is remembered by the caller.
+Facts (oura-api.md §9, §9a): each portal has its own endpoints (see `portals`). Codes and
+refresh tokens are single-use and a failed request may have spent one, so a token request
+moves on to another endpoint only when the first clearly never took it: the endpoint does
+not exist (404) or no connection could be made at all. Anything else is final.
 """
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import re
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
 from oura_stats import __version__
 from oura_stats.api.categories import CATEGORIES, Category
+from oura_stats.auth.portals import KNOWN_SCOPES, Portal
 from oura_stats.errors import AuthError, ConfigError
 
 log = logging.getLogger(__name__)
 
-AUTHORIZE_URL = "https://cloud.ouraring.com/oauth/authorize"
-LEGACY_TOKEN_URL = "https://api.ouraring.com/oauth/token"  # noqa: S105 - a URL, not a secret
-NEW_PORTAL_TOKEN_URL = "https://moi.ouraring.com/oauth/v2/ext/oauth-token"  # noqa: S105
-DEFAULT_TOKEN_URLS = (NEW_PORTAL_TOKEN_URL, LEGACY_TOKEN_URL)
-REVOKE_URL = "https://api.ouraring.com/oauth/revoke"
-
-CLASSIC_SCOPES = ("email", "personal", "daily", "heartrate", "workout", "tag", "session", "spo2")
-NEW_PORTAL_SCOPES = ("stress", "heart_health", "ring_configuration")
-ALL_SCOPES = CLASSIC_SCOPES + NEW_PORTAL_SCOPES
-
 TIMEOUT = (10.0, 30.0)  # connect, read
-FALLBACK_STATUSES = frozenset({400, 401, 403, 404})
+NOT_TAKEN_STATUSES = frozenset({404})  # the request never reached a token endpoint
 RETRY_DELAYS: tuple[float, ...] = (1.0, 3.0)  # network errors, 429 and 5xx only
 HEADERS = {
     "Accept": "application/json",
@@ -57,6 +47,10 @@ class TokenEndpointError(AuthError):
 class TokenEndpointUnreachable(AuthError):
     """Network errors, 429 or 5xx persisted: nothing is known to be wrong with the grant."""
 
+    def __init__(self, message: str, *, never_connected: bool = False) -> None:
+        super().__init__(message)
+        self.never_connected = never_connected  # no request ever reached the server
+
 
 @dataclass(frozen=True)
 class TokenResponse:
@@ -76,17 +70,23 @@ def bare_scope(name: str) -> str:
     return name.rsplit(":", 1)[-1]
 
 
-def requested_scopes(spec: str | None, prefix: str = "") -> tuple[str, ...]:
-    """The scope names to request: `spec` lists names, or `all`; None means the classic 8."""
+def requested_scopes(
+    spec: str | None, portal: Portal, prefix: str | None = None
+) -> tuple[str, ...]:
+    """The scope names to ask `portal` for: `spec` lists names, or `all`; None: its defaults.
+
+    Names are given bare or prefixed; each gets the portal's prefix (or `prefix`).
+    """
     names: list[str] = []
-    for name in split_scopes(spec) if spec else list(CLASSIC_SCOPES):
-        expanded = ALL_SCOPES if name.lower() == "all" else (bare_scope(name),)
+    for name in split_scopes(spec) if spec else list(portal.default_scopes):
+        expanded = portal.all_scopes if name.lower() == "all" else (bare_scope(name),)
         names.extend(n for n in expanded if n not in names)
     if not names:
         raise ConfigError("--scopes named no scope")
-    for unknown in (n for n in names if n not in ALL_SCOPES):
+    for unknown in (n for n in names if n not in KNOWN_SCOPES):
         log.warning("scope %r is not one oura-stats knows; requesting it anyway", unknown)
-    return tuple(prefix + name for name in names)
+    chosen = portal.scope_prefix if prefix is None else prefix
+    return tuple(chosen + name for name in names)
 
 
 def categories_without(scopes: Iterable[str]) -> list[Category]:
@@ -95,56 +95,63 @@ def categories_without(scopes: Iterable[str]) -> list[Category]:
     return [category for category in CATEGORIES if category.scope not in have]
 
 
-def revoke_url_for(token_url: str, override: str | None = None) -> str:
-    """The revoke endpoint: the override, Oura's own, or /oauth/revoke on the token URL's host."""
-    if override:
-        return override
-    if token_url in DEFAULT_TOKEN_URLS:
-        return REVOKE_URL
-    parts = urlsplit(token_url)
-    return f"{parts.scheme}://{parts.netloc}/oauth/revoke"
-
-
 def request_tokens(
-    session: requests.Session,
-    urls: Sequence[str],
-    form: dict[str, str],
-    *,
-    final_errors: frozenset[str] = frozenset(),
+    session: requests.Session, urls: Sequence[str], form: dict[str, str]
 ) -> tuple[TokenResponse, str]:
-    """POST `form` to each URL in turn until one issues tokens; return them and that URL.
+    """POST `form` to the first URL, and to the next only if the first never took it.
 
-    Moves on to the next URL only on 400/401/403/404 whose OAuth2 error is not in
-    `final_errors` (for a refresh, `invalid_grant` means the token is dead everywhere).
+    "Never took it": a 404 (no token endpoint there) or not a single connection made.
+    Any other failure may have spent the single-use code or refresh token in `form`, and
+    sending it again elsewhere would only hide the real error.
     """
     for position, url in enumerate(urls, start=1):
+        last = position == len(urls)
         try:
             return _post_for_tokens(session, url, form), url
         except TokenEndpointError as exc:
-            last = position == len(urls)
-            if last or exc.status not in FALLBACK_STATUSES or exc.error in final_errors:
+            if last or exc.status not in NOT_TAKEN_STATUSES:
                 raise
-            log.info("%s; trying the next token endpoint", exc)
+            log.warning("%s; trying %s", exc, urls[position])
+        except TokenEndpointUnreachable as exc:
+            if last or not exc.never_connected:
+                raise
+            log.warning("%s; trying %s", exc, urls[position])
     raise ConfigError("no token endpoint to ask")
 
 
 def _post_for_tokens(session: requests.Session, url: str, form: dict[str, str]) -> TokenResponse:
     """One endpoint, retried (a few times, briefly) on network errors, 429 and 5xx."""
     delays = iter(RETRY_DELAYS)
+    never_connected = True
     while True:
         try:
             response = session.post(url, data=form, headers=HEADERS, timeout=TIMEOUT)
         except requests.RequestException as exc:
             problem = f"{type(exc).__name__} talking to {url}"
+            never_connected = never_connected and _not_connected(exc)
         else:
             if response.status_code != 429 and response.status_code < 500:
                 return _token_response(url, response)
             problem = f"{url} answered {response.status_code}"
+            never_connected = False
         delay = next(delays, None)
         if delay is None:
-            raise TokenEndpointUnreachable(f"could not reach the Oura token endpoint: {problem}")
+            raise TokenEndpointUnreachable(
+                f"could not reach the Oura token endpoint: {problem}",
+                never_connected=never_connected,
+            )
         log.info("%s; retrying in %.0f s", problem, delay)
         time.sleep(delay)
+
+
+def _not_connected(exc: requests.RequestException) -> bool:
+    """True when no connection was made (refused, name not resolved, connect timeout)."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    return isinstance(
+        reason, urllib3.exceptions.NewConnectionError | urllib3.exceptions.ConnectTimeoutError
+    )
 
 
 def _token_response(url: str, response: requests.Response) -> TokenResponse:
@@ -183,38 +190,3 @@ def _description(body: dict[str, Any]) -> str:
         return ""
     printable = "".join(ch for ch in text if ch.isprintable())[:200]
     return f": {printable}"
-
-
-@contextlib.contextmanager
-def _urllib3_quiet() -> Iterator[None]:
-    """Oura wants the token in the revoke URL, which urllib3 logs at DEBUG: mute it."""
-    logger = logging.getLogger("urllib3")
-    previous = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(previous)
-
-
-def revoke(session: requests.Session, url: str, access_token: str) -> bool:
-    """Ask Oura to revoke the grant; False when it does not know the token (already revoked).
-
-    Raises TokenEndpointUnreachable for network errors and other answers. Exception texts
-    from requests would contain the URL, and so the token: they are never passed on.
-    """
-    with _urllib3_quiet():
-        try:
-            response = session.get(
-                url, params={"access_token": access_token}, headers=HEADERS, timeout=TIMEOUT
-            )
-        except requests.RequestException as exc:
-            problem = f"{type(exc).__name__} talking to {urlsplit(url).netloc}"
-            raise TokenEndpointUnreachable(f"could not revoke the token: {problem}") from None
-    if response.ok:
-        return True
-    if response.status_code in (400, 401, 404):
-        return False
-    raise TokenEndpointUnreachable(
-        f"could not revoke the token: {urlsplit(url).netloc} answered {response.status_code}"
-    )

@@ -32,7 +32,6 @@ log = logging.getLogger(__name__)
 
 REFRESH_MARGIN = 300.0  # refresh this many seconds before expiry …
 MARGIN_FRACTION = 0.5  # … or halfway through a token's life, if that is shorter
-FINAL_REFRESH_ERRORS = frozenset({"invalid_grant"})
 
 
 def relogin_message(path: Path, reason: str) -> str:
@@ -141,9 +140,7 @@ class OAuthTokenProvider:
             "client_secret": current.client_secret,
         }
         try:
-            tokens, used_url = request_tokens(
-                self._session, [url], form, final_errors=FINAL_REFRESH_ERRORS
-            )
+            tokens, used_url = request_tokens(self._session, [url], form)
         except TokenEndpointError as exc:
             if exc.status in (400, 401) and exc.error in ("invalid_grant", "invalid_client"):
                 self._dead_refresh_token = current.refresh_token

@@ -18,13 +18,8 @@ from oura_stats.api.tokens import StaticToken, TokenProvider
 from oura_stats.auth.credentials import CREDENTIALS_ENV, resolve_path
 from oura_stats.auth.login import LOGIN_TIMEOUT, LoginRequest, login
 from oura_stats.auth.manage import logout, show_status
-from oura_stats.auth.oauth import (
-    AUTHORIZE_URL,
-    CLASSIC_SCOPES,
-    DEFAULT_TOKEN_URLS,
-    NEW_PORTAL_SCOPES,
-    requested_scopes,
-)
+from oura_stats.auth.oauth import requested_scopes
+from oura_stats.auth.portals import LEGACY, NEW, PORTAL_ENV, PORTALS, portal_named
 from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.cli.argtypes import listen_port, positive_float
 from oura_stats.cli.common import Subparsers, add_output_options
@@ -35,14 +30,17 @@ from oura_stats.scrub import remember
 log = logging.getLogger(__name__)
 
 DEFAULT_PORT = 8765
+SCOPE_ENV = "OURA_SCOPE_PREFIX"
 
-LOGIN_EPILOG = """examples:
-  oura-stats auth login --client-id ID --no-browser
+LOGIN_EPILOG = f"""examples:
+  oura-stats auth login                          # client id and secret from the environment
   oura-stats auth login --manual                 # headless: paste the redirected URL
-  oura-stats auth login --port 8899 --scopes all --scope-prefix extapi:
+  oura-stats auth login --portal legacy          # an application from the old console
 
-Register http://localhost:<port>/callback (default port 8765) as a redirect URI of your
-application in the Oura developer portal first; the command prints the exact URI.
+Create your application at {NEW.console} and register
+http://localhost:<port>/callback (default port 8765) as its redirect URI first; the
+command prints the exact URI. Applications made in the old console
+(cloud.ouraring.com) need --portal legacy.
 """
 
 AUTH_FOOTER = f"\n{ENVIRONMENT}\n\n{SIMPLE_EXIT}\n"
@@ -136,8 +134,9 @@ def add_auth_command(subparsers: Subparsers) -> None:
     logout.add_argument(
         "--revoke-url",
         metavar="URL",
-        help="revoke endpoint (env OURA_REVOKE_URL; default https://api.ouraring.com/oauth/revoke, "
-        "or /oauth/revoke on the host of a custom token URL)",
+        help="revoke endpoint (env OURA_REVOKE_URL; default: the saved portal's, "
+        f"{NEW.revoke_url} or {LEGACY.revoke_url}; beside a custom token URL, its "
+        "…/revoke sibling)",
     )
     logout.add_argument(
         "--no-revoke", action="store_true", help="only delete the local credentials file"
@@ -179,16 +178,24 @@ def _add_login(actions: Subparsers) -> None:
         help="its client secret (env OURA_CLIENT_SECRET; prompted for on a terminal if absent)",
     )
     add(
+        "--portal",
+        choices=tuple(PORTALS),
+        help=f"where your application was created (env {PORTAL_ENV}): `new` "
+        f"({NEW.console}; the default) or `legacy` (the old cloud.ouraring.com console); "
+        "sets the consent, token and revoke endpoints and the scope names",
+    )
+    add(
         "--scopes",
         metavar="LIST",
-        help=f"scopes to request, comma- or space-separated (default: {' '.join(CLASSIC_SCOPES)}; "
-        f"`all` adds the new portal's {' '.join(NEW_PORTAL_SCOPES)})",
+        help=f"scopes to request, comma- or space-separated (default for the new portal: "
+        f"{' '.join(NEW.default_scopes)}; legacy: {' '.join(LEGACY.default_scopes)}; `all` "
+        "adds what the portal offers beyond those)",
     )
     add(
         "--scope-prefix",
         metavar="PREFIX",
-        help="prefix for every requested scope name, e.g. `extapi:` for the new portal's "
-        "prefixed form (env OURA_SCOPE_PREFIX; default none)",
+        help="prefix for every requested scope name (env OURA_SCOPE_PREFIX; default "
+        f"`{NEW.scope_prefix}` for the new portal, none for legacy)",
     )
     add(
         "--port",
@@ -280,14 +287,18 @@ def run_login(args: argparse.Namespace) -> int:
             "no client id: pass --client-id or set OURA_CLIENT_ID (from your application "
             "at developer.ouraring.com)"
         )
+    portal = portal_named(args.portal)
     token_url = _env(args, "token_url", "OURA_TOKEN_URL")
+    prefix = args.scope_prefix if args.scope_prefix is not None else os.environ.get(SCOPE_ENV)
     request = LoginRequest(
         client_id=client_id,
         client_secret=_client_secret(args),
-        scopes=requested_scopes(args.scopes, _env(args, "scope_prefix", "OURA_SCOPE_PREFIX") or ""),
+        scopes=requested_scopes(args.scopes, portal, prefix),
         port=args.port,
-        authorize_url=_env(args, "auth_url", "OURA_AUTH_URL") or AUTHORIZE_URL,
-        token_urls=(token_url,) if token_url else DEFAULT_TOKEN_URLS,
+        authorize_url=_env(args, "auth_url", "OURA_AUTH_URL") or portal.authorize_url,
+        # The other portal's endpoint only if this one never took the code (see oauth.py).
+        token_urls=(token_url,) if token_url else (portal.token_url, portal.other.token_url),
+        portal=portal,
     )
     path, _ = resolve_path(args.credentials_file)
     with requests.Session() as session:
