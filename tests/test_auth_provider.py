@@ -323,14 +323,15 @@ CRASH_AFTER_SAVE = textwrap.dedent(
     import os, signal, sys
     from pathlib import Path
     import oura_stats.auth.provider as auth
+    from oura_stats.auth.reserve import Reservation
 
-    real_save = auth.save_credentials
+    real_commit = Reservation.commit
 
-    def save_then_die(path, credentials):
-        real_save(path, credentials)
+    def save_then_die(reservation, credentials):
+        real_commit(reservation, credentials)
         os.kill(os.getpid(), signal.SIGKILL)  # before anyone used the new access token
 
-    auth.save_credentials = save_then_die
+    Reservation.commit = save_then_die
     auth.OAuthTokenProvider(Path(sys.argv[1])).access_token()
     """
 )

@@ -22,9 +22,9 @@ from oura_stats.auth.credentials import (
     credentials_lock,
     file_signature,
     load_credentials,
-    save_credentials,
 )
 from oura_stats.auth.oauth import TokenEndpointError, TokenEndpointUnreachable, request_tokens
+from oura_stats.auth.reserve import CredentialsNotSaved, Reservation, reserved_save
 from oura_stats.errors import AuthError
 from oura_stats.scrub import remember
 
@@ -121,15 +121,25 @@ class OAuthTokenProvider:
                 return current
             if current.refresh_token == self._dead_refresh_token:
                 raise AuthError(relogin_message(self._path, "refresh token refused earlier"))
-            rotated = self._rotate(current)
-            # Saved before anyone uses it: the old refresh token is already spent.
-            save_credentials(self._path, rotated)
+            # The room to save the new pair is taken before the old refresh token is spent.
+            with reserved_save(self._path, current) as reservation:
+                rotated = self._rotate(current)
+                # Saved before anyone uses it: the old refresh token is already spent.
+                self._commit(reservation, rotated)
             self._adopt(rotated, file_signature(self._path))
         log.info(
             "refreshed the Oura access token; valid for %.0f more minutes",
             rotated.lifetime / 60,
         )
         return rotated
+
+    def _commit(self, reservation: Reservation, rotated: Credentials) -> None:
+        try:
+            reservation.commit(rotated)
+        except OSError as exc:
+            raise CredentialsNotSaved(
+                relogin_message(self._path, f"the refreshed tokens could not be saved: {exc}")
+            ) from None
 
     def _rotate(self, current: Credentials) -> Credentials:
         url = self._token_url_override or current.token_url
