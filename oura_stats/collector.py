@@ -51,6 +51,9 @@ CALIBRATION_MARGIN = dt.timedelta(days=31)
 STOPPED = "stopped before finishing; nothing of it was saved this run"
 SANDBOX_HISTORY_DAYS = 30
 
+# Called after a category's CSV is committed, with the time key of the run's oldest row.
+AfterCommit = Callable[[Category, str | None], None]
+
 
 @dataclass
 class RunConfig:
@@ -59,6 +62,7 @@ class RunConfig:
     options: Options
     sandbox: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
+    after_commit: AfterCommit | None = None  # the database mirror, with --db
 
 
 @dataclass
@@ -321,6 +325,18 @@ class Collector:
         outcome.seconds = time.monotonic() - job.started
         with contextlib.suppress(OSError):
             self._state.save()  # the CSV is on disk: now the state may say so
+        if job.error is None and self._config.after_commit is not None:
+            self._after_commit(job, outcome)
+
+    def _after_commit(self, job: _Job, outcome: Outcome) -> None:
+        """Mirror the committed CSV; a failure fails the mirror, never the CSV."""
+        assert self._config.after_commit is not None
+        try:
+            self._config.after_commit(job.category, job.store.oldest_time)
+        except Exception as error:  # reported as one line, whatever the database said
+            log.debug("%s: mirror failed", job.category.name, exc_info=True)
+            outcome.db_error = str(error)
+            log.error("%s: %s", job.category.name, error)
 
     def _report_failure(self, name: str, error: str) -> None:
         """Log a category's failure; a failure shared by all (401, stop) is logged once."""

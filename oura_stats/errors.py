@@ -46,3 +46,7 @@ class ForbiddenError(ApiError):
 
 class AuthError(OuraStatsError):
     """The access token is invalid, expired or revoked and cannot be refreshed: stop the run."""
+
+
+class DatabaseError(OuraStatsError):
+    """The database mirror could not be written; the CSVs are unaffected."""

@@ -18,10 +18,11 @@ class Outcome:
     seconds: float = 0.0
     error: str | None = None
     skipped: str | None = None
+    db_error: str | None = None  # the CSV is fine; its database mirror failed
 
     @property
     def ok(self) -> bool:
-        return self.error is None
+        return self.error is None and self.db_error is None
 
 
 def run_record(
@@ -38,6 +39,7 @@ def run_record(
                 "seconds": round(o.seconds, 3),
                 "error": o.error,
                 **({"skipped": o.skipped} if o.skipped else {}),
+                **({"db_error": o.db_error} if o.db_error else {}),
             }
             for o in outcomes
         },
@@ -53,13 +55,15 @@ def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int =
             status = f"skipped: {o.skipped}"
         elif o.error:
             status = "FAILED"
+        elif o.db_error:
+            status = "ok, database FAILED"
         else:
             status = "ok"
         lines.append(
             f"{o.category:<{width}}  {o.new:>7,} new  {o.updated:>6,} updated  "
             f"{o.requests:>5,} requests  {o.seconds:6.1f} s  {status}"
         )
-    failed = sum(1 for o in outcomes if o.error)
+    failed = sum(1 for o in outcomes if not o.ok)
     total_requests = sum(o.requests for o in outcomes) + extra_requests
     lines.append(
         f"total: {sum(o.new for o in outcomes):,} new, {sum(o.updated for o in outcomes):,} "

@@ -12,12 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from oura_stats.api.categories import Category
+from oura_stats.api.categories import CATEGORIES, Category
 from oura_stats.api.client import OuraClient
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.collector import Collector, RunConfig, prepare_output_dir
-from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
+from oura_stats.db.mirror import Mirror
+from oura_stats.db.target import Target
+from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.store.lock import RunLock
 from oura_stats.store.state import State
@@ -39,6 +41,7 @@ class Settings:
     sandbox: bool
     concurrency: int
     reset_state: bool = False
+    db: Target | None = None
 
 
 def run_round(
@@ -62,6 +65,7 @@ def run_round(
             with contextlib.suppress(FileNotFoundError):
                 settings.state_path.unlink()
         state = State.load(settings.state_path)
+        mirror, db_ok = open_mirror(settings)
         options = Options(
             today=today(),
             lookback_days=settings.lookback_days,
@@ -74,6 +78,7 @@ def run_round(
             options=options,
             sandbox=settings.sandbox,
             concurrency=settings.concurrency,
+            after_commit=mirror.committed if mirror is not None else None,
         )
         client = OuraClient(
             settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2
@@ -81,10 +86,39 @@ def run_round(
         try:
             collector = Collector(client, state, config, stop=stop)
             outcomes = collector.run()
+            if mirror is not None:
+                db_ok = finish_mirror(mirror, state, outcomes)
         finally:
             client.close()
+            if mirror is not None:
+                mirror.close()
     report(outcomes, time.monotonic() - began, collector.extra_requests)
-    return EXIT_OK if all(o.ok for o in outcomes) else EXIT_FAILED
+    return EXIT_OK if db_ok and all(o.ok for o in outcomes) else EXIT_FAILED
+
+
+def open_mirror(settings: Settings) -> tuple[Mirror | None, bool]:
+    """The database mirror (with --db), and False when it cannot be opened (said once)."""
+    if settings.db is None:
+        return None, True
+    try:
+        return Mirror.open(settings.db, settings.output_dir), True
+    except DatabaseError as error:
+        log.error("%s; the CSVs are still written", error)
+        return None, False
+
+
+def finish_mirror(mirror: Mirror, state: State, outcomes: list[Outcome]) -> bool:
+    """Bring every table level with its CSV (after a crash, say) and record the run."""
+    failed = {o.category for o in outcomes if o.db_error}
+    try:
+        mirror.level([c for c in CATEGORIES if c.name not in failed])
+        runs = state.snapshot()["runs"]
+        if runs:
+            mirror.record_run(runs[-1])
+    except DatabaseError as error:
+        log.error("%s", error)
+        return False
+    return True
 
 
 def report(outcomes: list[Outcome], seconds: float, extra_requests: int) -> None:

@@ -97,3 +97,30 @@ def fetch(
     api: FakeOura, ws: Workspace, *extra: str, token: str = TOKEN
 ) -> subprocess.CompletedProcess[str]:
     return run_cli(*fetch_args(api, ws, *extra, token=token))
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster for the session (see pg_cluster.py)."""
+    from pg_cluster import binaries, cluster
+
+    bindir = binaries()
+    if bindir is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL is not installed; .ci/run installs it in CI")
+        pytest.skip("PostgreSQL is not installed (initdb, pg_ctl)")
+    with cluster(bindir) as url:
+        yield url
+
+
+@pytest.fixture
+def pg_url(postgres_server: str) -> str:
+    """A new, empty database on the test cluster, as a libpq URL."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(postgres_server, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+    return postgres_server.replace("@/postgres?", f"@/{name}?")

@@ -14,6 +14,8 @@ from oura_stats.cli.auth import add_credential_options, resolve_tokens
 from oura_stats.cli.common import Subparsers, add_category_option, collected_categories
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.collector import DEFAULT_CONCURRENCY
+from oura_stats.db.postgres import require_driver
+from oura_stats.db.target import Target, parse_target
 from oura_stats.errors import ConfigError
 from oura_stats.rounds import Settings, run_round
 from oura_stats.service import install_stop_handlers, interrupted_code
@@ -91,7 +93,31 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="forget all cursors and refetch the whole history (the CSVs are kept and merged)",
     )
+    add_db_option(parser)
     add_credential_options(parser)
+
+
+def add_db_option(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
+    """--db TARGET, shared by `fetch`, `service` and `db`."""
+    parser.add_argument(
+        "--db",
+        metavar="TARGET",
+        default=os.environ.get("OURA_STATS_DB"),
+        required=required and not os.environ.get("OURA_STATS_DB"),
+        help="also keep a typed copy in a database (env OURA_STATS_DB): sqlite:///oura.db, "
+        "a path ending in .db/.sqlite/.sqlite3, or postgresql://user@host/dbname (needs the "
+        "postgres extra); off by default",
+    )
+
+
+def db_target(args: argparse.Namespace) -> Target | None:
+    """The parsed --db, its driver checked (a missing driver is a usage error)."""
+    if not args.db:
+        return None
+    target = parse_target(args.db)
+    if target.kind == "postgresql":
+        require_driver()
+    return target
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -120,6 +146,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         sandbox=args.sandbox,
         concurrency=args.concurrency,
         reset_state=args.reset_state,
+        db=db_target(args),
     )
 
 

@@ -12,6 +12,7 @@ from oura_stats import __version__
 from oura_stats.cli.auth import add_auth_command
 from oura_stats.cli.categories import add_categories_command
 from oura_stats.cli.common import add_output_options, output_parent
+from oura_stats.cli.db import add_db_command
 from oura_stats.cli.fetch import add_fetch_command
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.service import add_service_command
@@ -74,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_categories_command(commands, parents)
     add_auth_command(commands)
     add_status_command(commands, parents)
+    add_db_command(commands, parents)
     return parser
 
 

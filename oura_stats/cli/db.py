@@ -1,0 +1,100 @@
+"""`oura-stats db sync` (load the CSVs into the database) and `oura-stats db schema`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import time
+from pathlib import Path
+
+from oura_stats.api.categories import select
+from oura_stats.cli.common import Subparsers
+from oura_stats.cli.fetch import add_db_option, db_target
+from oura_stats.db.mirror import Mirror
+from oura_stats.db.schema import schema_text
+from oura_stats.db.target import parse_target
+from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
+from oura_stats.store.state import RunLock
+
+log = logging.getLogger(__name__)
+
+DB_EPILOG = """examples:
+  oura-stats db sync --db oura.db --output-dir ~/oura
+  oura-stats db sync --db postgresql://oura@localhost/oura --categories sleep,heartrate
+  oura-stats db schema --db postgresql://localhost/oura > schema.sql
+"""
+
+
+def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    db = commands.add_parser(
+        "db",
+        parents=parents,
+        help="load the CSVs into a database, or print its schema",
+        description="The database mirror: a typed copy of the CSVs in SQLite or PostgreSQL.",
+        epilog=DB_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
+    sync = actions.add_parser(
+        "sync",
+        parents=parents,
+        help="load every CSV into the database (idempotent; rebuilds a new or lost one)",
+        allow_abbrev=False,
+    )
+    add_db_option(sync, required=True)
+    sync.add_argument(
+        "--output-dir", type=Path, default=Path("data"), help="where the CSV files are (./data)"
+    )
+    sync.add_argument(
+        "--categories",
+        action="append",
+        metavar="LIST",
+        help="comma-separated categories to load (default: all)",
+    )
+    sync.add_argument(
+        "--state-file",
+        type=Path,
+        default=Path(".oura_state.json"),
+        help="the state file whose lock keeps fetch runs out meanwhile (./.oura_state.json)",
+    )
+    sync.set_defaults(handler=run_sync)
+    schema = actions.add_parser(
+        "schema", parents=parents, help="print the database's DDL", allow_abbrev=False
+    )
+    add_db_option(schema, required=True)
+    schema.set_defaults(handler=run_schema)
+
+
+def run_sync(args: argparse.Namespace) -> int:
+    target = db_target(args)
+    if target is None:
+        raise ConfigError("name the database with --db TARGET (or OURA_STATS_DB)")
+    if not args.output_dir.is_dir():
+        raise ConfigError(f"--output-dir {args.output_dir} is not a directory of CSV files")
+    categories = select(args.categories)
+    began, failed = time.monotonic(), 0
+    with RunLock(args.state_file), Mirror.open(target, args.output_dir) as mirror:
+        for category in categories:
+            try:
+                rows = mirror.sync(category)
+            except DatabaseError as error:
+                failed += 1
+                log.error("%s: %s", category.name, error)
+                continue
+            if rows is None:
+                log.info("%s: no CSV, skipped", category.name)
+            else:
+                log.info("%s: %s rows", category.name, f"{rows:,}")
+    log.info(
+        "loaded %d categories into %s in %.1f s",
+        len(categories) - failed,
+        target.display,
+        time.monotonic() - began,
+    )
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def run_schema(args: argparse.Namespace) -> int:
+    print(schema_text(parse_target(args.db).kind), end="")
+    return EXIT_OK

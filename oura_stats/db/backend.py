@@ -1,0 +1,66 @@
+"""The one small interface both databases implement, and what they share."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
+
+from oura_stats.api.categories import Category
+
+Values = tuple[Any, ...]
+
+
+class Database(Protocol):
+    """A connection to the mirror's database; every method may raise DatabaseError."""
+
+    dialect: str
+    display: str  # how messages name it: never with a password
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """All writes inside commit together or not at all."""
+
+    def execute(self, statement: str) -> None: ...
+
+    def columns(self) -> dict[str, dict[str, str]]:
+        """{table: {column: SQL type}} of every table in the database."""
+
+    def add_column(self, table: str, column: str, sql_type: str) -> None: ...
+
+    def widen_column(self, category: Category, column: str, sql_type: str) -> None:
+        """Change a column to a wider type, keeping its values (views are recreated)."""
+
+    def is_empty(self, table: str) -> bool: ...
+
+    def write_rows(
+        self, category: Category, columns: Sequence[str], rows: list[Values], *, fresh: bool
+    ) -> None:
+        """Upsert rows by the category's key (`fresh`: the table is known to be empty)."""
+
+    def mirror_states(self) -> dict[str, str]:
+        """{category: CSV state} from `_mirror`."""
+
+    def save_mirror_state(self, category: str, csv_state: str, at: str) -> None: ...
+
+    def record_runs(self, rows: list[Values]) -> None:
+        """Insert `_runs` rows: (started, finished, category, new, updated, requests,
+        seconds, error, skipped); a run already recorded is replaced."""
+
+    def close(self) -> None: ...
+
+
+def batched(rows: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
+    batch: list[list[str]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def first_line(error: BaseException) -> str:
+    """A driver's message, one line, for the user."""
+    text = str(error).strip() or type(error).__name__
+    return text.splitlines()[0]

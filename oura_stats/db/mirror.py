@@ -1,0 +1,274 @@
+"""Keeps the database level with the CSVs: after each commit, at the end of a round, on `db sync`.
+
+The CSVs are the source of truth. Each table is written in one transaction that also
+records, in `_mirror`, which state of the CSV (size, modification time, inode) it now
+mirrors. After a commit only the CSV's tail from the run's oldest row is upserted; a table
+whose record does not match the CSV it started from (a crash between the two, a new or
+lost database) is loaded from its whole CSV instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from oura_stats.api.categories import BY_NAME, Category
+from oura_stats.db.backend import Database, Values, batched
+from oura_stats.db.convert import Converter, Misfit, converter
+from oura_stats.db.schema import (
+    SQL_TYPES,
+    WIDER,
+    column_type,
+    kind_of_sql_type,
+    schema_statements,
+    table_columns,
+)
+from oura_stats.db.target import Target
+from oura_stats.store.csvfile import find_tail_start, iter_rows, read_header, time_key
+
+log = logging.getLogger(__name__)
+
+BATCH_ROWS = 5000
+
+
+def csv_state(path: Path) -> str | None:
+    """What identifies one version of a CSV file (each commit replaces the file)."""
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        return None
+    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+
+
+def open_database(target: Target) -> Database:
+    if target.kind == "sqlite":
+        from oura_stats.db.sqlite import SqliteDatabase  # noqa: PLC0415 - one backend per run
+
+        assert target.path is not None
+        return SqliteDatabase(target.path)
+    from oura_stats.db.postgres import PostgresDatabase  # noqa: PLC0415
+
+    assert target.url is not None
+    return PostgresDatabase(target.url, target.display)
+
+
+class Mirror:
+    """The database mirror of one output directory. Thread-safe: one table at a time."""
+
+    def __init__(self, database: Database, output_dir: Path) -> None:
+        self.db = database
+        self._dir = output_dir
+        self._lock = threading.Lock()
+        self._kinds: dict[str, dict[str, str]] = {}
+        self._records: dict[str, str] = {}
+        self._before: dict[str, str | None] = {}
+
+    @classmethod
+    def open(cls, target: Target, output_dir: Path) -> Mirror:
+        mirror = cls(open_database(target), output_dir)
+        try:
+            mirror.prepare()
+        except BaseException:
+            mirror.close()
+            raise
+        return mirror
+
+    def prepare(self) -> None:
+        """Create what is missing of the schema; note which CSV state each table mirrors."""
+        with self._lock, self.db.transaction():
+            self._load_columns()
+            if not all(name in self._kinds for name in (*BY_NAME, "_mirror", "_runs")):
+                for statement in schema_statements(self.db.dialect):
+                    self.db.execute(statement)
+                self._load_columns()
+            for category in BY_NAME.values():
+                for column, kind in table_columns(category):  # fields added to the API table
+                    if column not in self._kinds[category.name]:
+                        self._add_column(category, column, kind)
+            self._records = self.db.mirror_states()
+        self._before = {name: csv_state(self._path(name)) for name in BY_NAME}
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> Mirror:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def committed(self, category: Category, since: str | None) -> None:
+        """The category's CSV was just committed holding this run's rows from `since` on."""
+        with self._lock:
+            now = csv_state(self._path(category.name))
+            recorded = self._records.get(category.name)
+            if now is None or recorded == now:
+                return
+            level_before = recorded is not None and recorded == self._before.get(category.name)
+            self._load(category, now, since if level_before else None)
+            self._before[category.name] = now
+
+    def level(self, categories: list[Category]) -> list[Category]:
+        """Load every table whose CSV changed since it was last mirrored; the ones done."""
+        done = []
+        for category in categories:
+            with self._lock:
+                now = csv_state(self._path(category.name))
+                if now is None or self._records.get(category.name) == now:
+                    continue
+                self._load(category, now, None)
+            done.append(category)
+        return done
+
+    def sync(self, category: Category) -> int | None:
+        """Load the category's whole CSV (idempotent): rows loaded, None without a CSV."""
+        with self._lock:
+            now = csv_state(self._path(category.name))
+            if now is None:
+                return None
+            return self._load(category, now, None)
+
+    def record_run(self, run: dict[str, Any]) -> None:
+        rows: list[Values] = [
+            (
+                run["started"],
+                run["finished"],
+                name,
+                entry["new"],
+                entry["updated"],
+                entry["requests"],
+                entry["seconds"],
+                entry.get("error"),
+                entry.get("skipped"),
+            )
+            for name, entry in run["categories"].items()
+        ]
+        with self._lock, self.db.transaction():
+            self.db.record_runs(rows)
+
+    # loading one table ------------------------------------------------------------------
+
+    def _path(self, name: str) -> Path:
+        return self._dir / f"{name}.csv"
+
+    def _load(self, category: Category, state: str, since: str | None) -> int:
+        """Upsert the CSV's rows (those from `since` on, else all) in one transaction."""
+        count = 0
+        with self.db.transaction(), self._path(category.name).open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size == 0:
+                return 0
+            header, header_end = read_header(handle)
+            for column in header:
+                if column not in self._kinds[category.name]:
+                    self._add_column(category, column, column_type(category, column))
+            fresh = since is None and self.db.is_empty(category.name)
+            rows = self._rows(category, handle, header, header_end, since)
+            for batch in batched(rows, BATCH_ROWS):
+                values = self._convert(category, header, batch)
+                self.db.write_rows(category, header, values, fresh=fresh)
+                count += len(values)
+            at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+            self.db.save_mirror_state(category.name, state, at)
+        self._records[category.name] = state
+        return count
+
+    def _rows(
+        self,
+        category: Category,
+        handle: IO[bytes],
+        header: list[str],
+        header_end: int,
+        since: str | None,
+    ) -> Iterator[list[str]]:
+        width = len(header)
+        keys = [header.index(k) for k in category.key if k in header]
+        start, time_index = header_end, None
+        if since is not None and category.time_field in header:
+            time_index = header.index(category.time_field)
+            start = find_tail_start(handle, header_end, time_index, since)
+        skipped = 0
+        floor = since or ""
+        for cells in iter_rows(handle, start):
+            row = cells if len(cells) == width else (cells + [""] * width)[:width]
+            if time_index is not None and time_key(row[time_index]) < floor:
+                continue
+            if not all(row[k] for k in keys):
+                skipped += 1
+                continue
+            yield row
+        if skipped:
+            log.warning(
+                "%s: %d rows without a value for the key %s are not in the database",
+                category.name,
+                skipped,
+                ", ".join(category.key),
+            )
+
+    def _convert(
+        self, category: Category, header: list[str], batch: list[list[str]]
+    ) -> list[Values]:
+        while True:
+            converters = self._converters(category, header)
+            try:
+                return [
+                    tuple([c(v) for c, v in zip(converters, row, strict=True)]) for row in batch
+                ]
+            except Misfit:
+                self._widen_misfits(category, header, converters, batch)
+
+    def _converters(self, category: Category, header: list[str]) -> list[Converter]:
+        kinds = self._kinds[category.name]
+        return [converter(self.db.dialect, kinds[column]) for column in header]
+
+    def _widen_misfits(
+        self,
+        category: Category,
+        header: list[str],
+        converters: list[Converter],
+        batch: list[list[str]],
+    ) -> None:
+        for row in batch:
+            for column, convert, value in zip(header, converters, row, strict=True):
+                try:
+                    convert(value)
+                except Misfit:
+                    self._widen(category, column, value)
+                    return
+
+    def _widen(self, category: Category, column: str, value: str) -> None:
+        kinds = self._kinds[category.name]
+        old = kinds[column]
+        new = WIDER.get(old, "string")
+        if new != "string":
+            try:
+                converter(self.db.dialect, new)(value)
+            except Misfit:
+                new = "string"
+        sql_type = SQL_TYPES[self.db.dialect][new]
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        log.warning(
+            "%s.%s: value %r does not fit its type %s; the column is now %s",
+            category.name,
+            column,
+            shown,
+            old,
+            sql_type,
+        )
+        self.db.widen_column(category, column, sql_type)
+        kinds[column] = kind_of_sql_type(self.db.dialect, sql_type)
+
+    def _add_column(self, category: Category, column: str, kind: str) -> None:
+        sql_type = SQL_TYPES[self.db.dialect][kind]
+        self.db.add_column(category.name, column, sql_type)
+        self._kinds[category.name][column] = kind_of_sql_type(self.db.dialect, sql_type)
+
+    def _load_columns(self) -> None:
+        self._kinds = {
+            table: {c: kind_of_sql_type(self.db.dialect, t) for c, t in columns.items()}
+            for table, columns in self.db.columns().items()
+        }

@@ -1,0 +1,151 @@
+"""The PostgreSQL backend (psycopg 3, the `postgres` extra): COPY in batches, then upsert."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from oura_stats.api.categories import Category
+from oura_stats.db.backend import Values, first_line
+from oura_stats.db.schema import POSTGRESQL, quote
+from oura_stats.db.views import drop_statements, view_statements
+from oura_stats.errors import ConfigError, DatabaseError
+
+INSTALL_HINT = "PostgreSQL needs psycopg: pip install 'oura-stats[postgres]'"
+
+
+def require_driver() -> None:
+    """Fail early, as a usage error, when the optional driver is not installed."""
+    try:
+        import psycopg  # noqa: F401, PLC0415 - optional dependency, imported when used
+    except ImportError as error:
+        raise ConfigError(INSTALL_HINT) from error
+
+
+class PostgresDatabase:
+    dialect = POSTGRESQL
+
+    def __init__(self, url: str, display: str) -> None:
+        require_driver()
+        import psycopg  # noqa: PLC0415 - optional dependency
+
+        self.display = display
+        self._psycopg: Any = psycopg
+        self._lock = threading.RLock()
+        try:  # the password comes from the URL, PGPASSWORD or ~/.pgpass (libpq reads them)
+            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
+        except psycopg.Error as error:
+            raise DatabaseError(f"cannot connect to {display}: {first_line(error)}") from error
+        self._conn.execute("SET client_min_messages = warning")
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except self._psycopg.Error as error:
+            raise DatabaseError(f"database {self.display}: {first_line(error)}") from error
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock, self._errors(), self._conn.transaction():
+            yield
+
+    def execute(self, statement: str) -> None:
+        with self._lock, self._errors():
+            self._conn.execute(statement)
+
+    def columns(self) -> dict[str, dict[str, str]]:
+        found: dict[str, dict[str, str]] = {}
+        with self._lock, self._errors():
+            rows = self._conn.execute(
+                "SELECT table_name, column_name, data_type FROM information_schema.columns "
+                "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            ).fetchall()
+        for table, column, data_type in rows:
+            found.setdefault(table, {})[column] = data_type
+        return found
+
+    def add_column(self, table: str, column: str, sql_type: str) -> None:
+        self.execute(
+            f"ALTER TABLE {quote(table)} ADD COLUMN IF NOT EXISTS {quote(column)} {sql_type}"
+        )
+
+    def widen_column(self, category: Category, column: str, sql_type: str) -> None:
+        name = quote(column)
+        with self._lock, self._errors():
+            for statement in drop_statements():  # a view pins its columns' types
+                self._conn.execute(statement)
+            self._conn.execute(
+                f"ALTER TABLE {quote(category.name)} ALTER COLUMN {name} "
+                f"TYPE {sql_type} USING {name}::{sql_type}"
+            )
+            for statement in view_statements(self.dialect):
+                self._conn.execute(statement)
+
+    def is_empty(self, table: str) -> bool:
+        with self._lock, self._errors():
+            found = self._conn.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")
+            return found.fetchone() is None
+
+    def write_rows(
+        self, category: Category, columns: Sequence[str], rows: list[Values], *, fresh: bool
+    ) -> None:
+        names = ", ".join(map(quote, columns))
+        with self._lock, self._errors():
+            if fresh:  # an empty table takes the rows straight from COPY
+                self._copy(quote(category.name), names, rows)
+                return
+            staging = quote(f"_staging_{category.name}")
+            self._conn.execute(f"DROP TABLE IF EXISTS {staging}")
+            self._conn.execute(
+                f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+                f"SELECT {names} FROM {quote(category.name)} WITH NO DATA"
+            )
+            self._copy(staging, names, rows)
+            updates = [
+                f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in category.key
+            ]
+            action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+            self._conn.execute(
+                f"INSERT INTO {quote(category.name)} ({names}) "
+                f"SELECT {names} FROM {staging} "
+                f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
+            )
+
+    def _copy(self, table: str, names: str, rows: list[Values]) -> None:
+        statement = f"COPY {table} ({names}) FROM STDIN"
+        with self._conn.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def mirror_states(self) -> dict[str, str]:
+        with self._lock, self._errors():
+            rows = self._conn.execute("SELECT category, csv_state FROM _mirror").fetchall()
+        return dict(rows)
+
+    def save_mirror_state(self, category: str, csv_state: str, at: str) -> None:
+        with self._lock, self._errors():
+            self._conn.execute(
+                "INSERT INTO _mirror (category, csv_state, mirrored_at) "
+                "VALUES (%s, %s, %s::timestamptz) ON CONFLICT (category) DO UPDATE SET "
+                "csv_state = EXCLUDED.csv_state, mirrored_at = EXCLUDED.mirrored_at",
+                (category, csv_state, at),
+            )
+
+    def record_runs(self, rows: list[Values]) -> None:
+        with self._lock, self._errors(), self._conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO _runs (started, finished, category, new, updated, requests, "
+                "seconds, error, skipped) VALUES (%s::timestamptz, %s::timestamptz, %s, %s, "
+                "%s, %s, %s, %s, %s) ON CONFLICT (started, category) DO UPDATE SET "
+                "finished = EXCLUDED.finished, new = EXCLUDED.new, updated = EXCLUDED.updated, "
+                "requests = EXCLUDED.requests, seconds = EXCLUDED.seconds, "
+                "error = EXCLUDED.error, skipped = EXCLUDED.skipped",
+                rows,
+            )
+
+    def close(self) -> None:
+        with self._lock, contextlib.suppress(Exception):
+            self._conn.close()

@@ -1,0 +1,129 @@
+"""Tables, bookkeeping tables and views, as DDL text for SQLite or PostgreSQL.
+
+One table per category, named as the category; its columns are the CSV's (dotted names
+quoted), typed from the API's field table (`api/fields.py`), key columns first; the
+primary key is the CSV's key. `_mirror` says which CSV state each table mirrors; `_runs`
+keeps the run history. The views live in `views.py`.
+"""
+
+from __future__ import annotations
+
+from oura_stats.api.categories import CATEGORIES, Category
+from oura_stats.api.fields import fields
+from oura_stats.db.views import view_statements
+
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
+
+# The API's types (see api/fields.py) as each dialect's column types.
+SQL_TYPES: dict[str, dict[str, str]] = {
+    SQLITE: {
+        "integer": "INTEGER",
+        "number": "REAL",
+        "boolean": "BOOLEAN",
+        "date": "TEXT",  # ISO text: YYYY-MM-DD
+        "datetime": "TEXT",  # ISO text with the API's offset
+        "array": "TEXT",  # JSON text
+        "object": "TEXT",
+        "string": "TEXT",
+    },
+    POSTGRESQL: {
+        "integer": "BIGINT",
+        "number": "DOUBLE PRECISION",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "datetime": "TIMESTAMPTZ",
+        "array": "JSONB",
+        "object": "JSONB",
+        "string": "TEXT",
+    },
+}
+# A column type found in the database, back to the type its values are checked against.
+_KINDS_FOUND: dict[str, str] = {
+    "integer": "integer",
+    "bigint": "integer",
+    "real": "number",
+    "double precision": "number",
+    "boolean": "boolean",
+    "date": "date",
+    "timestamp with time zone": "datetime",
+    "timestamptz": "datetime",
+    "jsonb": "array",
+    "json": "array",
+}
+# A value that does not fit its column's type widens the column: integer → number → text.
+WIDER = {"integer": "number"}
+
+
+def kind_of_sql_type(dialect: str, sql_type: str) -> str:
+    """The type a column found in the database holds (SQLite's TEXT holds text of any kind)."""
+    kind = _KINDS_FOUND.get(sql_type.strip().lower(), "string")
+    if dialect == SQLITE and kind in ("date", "datetime", "array"):
+        return "string"
+    return kind
+
+
+def quote(name: str) -> str:
+    """An identifier, double-quoted (dotted and mixed-case names need it)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def table_columns(category: Category) -> list[tuple[str, str]]:
+    """(column, API type) of a category's table: key and time columns first, then the API's
+    fields in its order. A nested object's own column is added only when a CSV has it."""
+    known = fields(category.name)
+    columns = {
+        name: known[name].type if name in known else "string" for name in category.lead_columns
+    }
+    for name, field in known.items():
+        if field.type != "object" and name not in columns:
+            columns[name] = field.type
+    return list(columns.items())
+
+
+def column_type(category: Category, column: str) -> str:
+    """The API type of one CSV column; a field the API table does not know is text."""
+    field = fields(category.name).get(column)
+    return "string" if field is None else field.type
+
+
+def create_table(dialect: str, category: Category) -> str:
+    types = SQL_TYPES[dialect]
+    lines = [f"  {quote(name)} {types[kind]}" for name, kind in table_columns(category)]
+    lines.append(f"  PRIMARY KEY ({', '.join(map(quote, category.key))})")
+    body = ",\n".join(lines)
+    return f"CREATE TABLE IF NOT EXISTS {quote(category.name)} (\n{body}\n)"
+
+
+def bookkeeping_tables(dialect: str) -> list[str]:
+    moment = SQL_TYPES[dialect]["datetime"]
+    return [
+        "CREATE TABLE IF NOT EXISTS _mirror (\n"
+        "  category TEXT PRIMARY KEY,\n"
+        "  csv_state TEXT NOT NULL,\n"
+        f"  mirrored_at {moment} NOT NULL\n"
+        ")",
+        "CREATE TABLE IF NOT EXISTS _runs (\n"
+        f"  started {moment} NOT NULL,\n"
+        f"  finished {moment} NOT NULL,\n"
+        "  category TEXT NOT NULL,\n"
+        f"  new {SQL_TYPES[dialect]['integer']} NOT NULL,\n"
+        f"  updated {SQL_TYPES[dialect]['integer']} NOT NULL,\n"
+        f"  requests {SQL_TYPES[dialect]['integer']} NOT NULL,\n"
+        f"  seconds {SQL_TYPES[dialect]['number']} NOT NULL,\n"
+        "  error TEXT,\n"
+        "  skipped TEXT,\n"
+        "  PRIMARY KEY (started, category)\n"
+        ")",
+    ]
+
+
+def schema_statements(dialect: str) -> list[str]:
+    """Every statement that creates the schema, in order; each safe to run again."""
+    tables = [create_table(dialect, category) for category in CATEGORIES]
+    return [*tables, *bookkeeping_tables(dialect), *view_statements(dialect)]
+
+
+def schema_text(dialect: str) -> str:
+    """The DDL, as `oura-stats db schema` prints it."""
+    return "".join(f"{statement};\n\n" for statement in schema_statements(dialect)).rstrip() + "\n"

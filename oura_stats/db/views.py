@@ -1,0 +1,90 @@
+"""The views for people and dashboards: `daily` (one row per day) and `heartrate_daily`.
+
+`daily` joins the day's scores, the main sleep (the long sleep, else the longest) and
+activity figures; `heartrate_daily` summarises the heart-rate samples per UTC day.
+"""
+
+from __future__ import annotations
+
+VIEWS = ("daily", "heartrate_daily")
+
+# (source table, output column, expression over that table), aggregated per day.
+_DAILY_FIGURES = (
+    ("daily_sleep", "sleep_score", "max(score)"),
+    ("daily_readiness", "readiness_score", "max(score)"),
+    ("daily_readiness", "temperature_deviation", "max(temperature_deviation)"),
+    ("daily_activity", "activity_score", "max(score)"),
+    ("daily_activity", "steps", "max(steps)"),
+    ("daily_activity", "active_calories", "max(active_calories)"),
+    ("daily_stress", "stress_high", "max(stress_high)"),
+    ("daily_stress", "recovery_high", "max(recovery_high)"),
+    ("daily_stress", "stress_summary", "max(day_summary)"),
+    ("daily_resilience", "resilience_level", "max(level)"),
+    ("daily_spo2", "spo2_average", 'max("spo2_percentage.average")'),
+    ("daily_spo2", "breathing_disturbance_index", "max(breathing_disturbance_index)"),
+)
+_SLEEP_FIGURES = (
+    "total_sleep_duration",
+    "deep_sleep_duration",
+    "rem_sleep_duration",
+    "efficiency",
+    "average_hrv",
+    "lowest_heart_rate",
+)
+
+
+def _daily(dialect: str) -> str:
+    tables = list(dict.fromkeys(table for table, _, _ in _DAILY_FIGURES))
+    days = " UNION ".join(f"SELECT day FROM {t}" for t in [*tables, "sleep"])
+    parts = [f"days AS ({days})"]
+    for table in tables:
+        figures = ", ".join(f"{expr} AS {col}" for t, col, expr in _DAILY_FIGURES if t == table)
+        parts.append(f"{table}_d AS (SELECT day, {figures} FROM {table} GROUP BY day)")
+    ranked = ", ".join(_SLEEP_FIGURES)
+    parts.append(
+        f"main_sleep AS (SELECT day, {ranked}, row_number() OVER (PARTITION BY day ORDER BY "
+        "CASE WHEN type = 'long_sleep' THEN 0 ELSE 1 END, "
+        "COALESCE(total_sleep_duration, -1) DESC, id) AS rank FROM sleep)"
+    )
+    columns = [f"{t}_d.{col}" for t, col, _ in _DAILY_FIGURES]
+    sleep = [
+        f"main_sleep.{c} AS {'sleep_efficiency' if c == 'efficiency' else c}"
+        for c in _SLEEP_FIGURES
+    ]
+    joins = [f"LEFT JOIN {t}_d ON {t}_d.day = days.day" for t in tables]
+    joins.append("LEFT JOIN main_sleep ON main_sleep.day = days.day AND main_sleep.rank = 1")
+    select = ",\n  ".join(["days.day", *columns, *sleep])
+    return (
+        f"{_create(dialect, 'daily')} AS\nWITH "
+        + ",\n".join(parts)
+        + f"\nSELECT\n  {select}\nFROM days\n"
+        + "\n".join(joins)
+    )
+
+
+def _heartrate_daily(dialect: str) -> str:
+    if dialect == "postgresql":
+        day, average = "(\"timestamp\" AT TIME ZONE 'UTC')::date", "avg(bpm)::double precision"
+    else:
+        day, average = 'date("timestamp")', "avg(bpm)"
+    return (
+        f"{_create(dialect, 'heartrate_daily')} AS\n"
+        f"SELECT {day} AS day, min(bpm) AS min_bpm, {average} AS avg_bpm, "
+        "max(bpm) AS max_bpm, count(*) AS samples\nFROM heartrate\nGROUP BY 1"
+    )
+
+
+def _create(dialect: str, name: str) -> str:
+    return f"CREATE OR REPLACE VIEW {name}" if dialect == "postgresql" else f"CREATE VIEW {name}"
+
+
+def view_statements(dialect: str) -> list[str]:
+    """Statements that (re)create the views; SQLite has no CREATE OR REPLACE VIEW."""
+    creates = [_daily(dialect), _heartrate_daily(dialect)]
+    if dialect == "postgresql":
+        return creates
+    return [*(f"DROP VIEW IF EXISTS {name}" for name in VIEWS), *creates]
+
+
+def drop_statements() -> list[str]:
+    return [f"DROP VIEW IF EXISTS {name}" for name in VIEWS]
