@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from dbcheck import Db
 
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
@@ -124,3 +125,11 @@ def pg_url(postgres_server: str) -> str:
     with psycopg.connect(postgres_server, autocommit=True) as connection:
         connection.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
     return postgres_server.replace("@/postgres?", f"@/{name}?")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
+    """The mirror's database under test, once as a SQLite file and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return Db("sqlite", str(tmp_path / "oura.db"))
+    return Db("postgresql", request.getfixturevalue("pg_url"))

@@ -3,22 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import Workspace, fetch, run_cli
 from dbcheck import Db, key_of, leaves, same_value
 from fake_oura import FakeOura
 
 from oura_stats.api.categories import BY_NAME
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
-    if request.param == "sqlite":
-        return Db("sqlite", str(tmp_path / "oura.db"))
-    return Db("postgresql", request.getfixturevalue("pg_url"))
 
 
 def api_documents(api: FakeOura, category: str) -> list[dict[str, Any]]:
