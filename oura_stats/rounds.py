@@ -17,7 +17,7 @@ from oura_stats.api.client import OuraClient
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.collector import Collector, RunConfig, prepare_output_dir
-from oura_stats.db.mirror import Mirror
+from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
 from oura_stats.outcome import Outcome, summary_lines
@@ -60,7 +60,7 @@ def run_round(
             f"cannot create the directory of --state-file {settings.state_path}: {error.strerror}"
         ) from error
     prepare_output_dir(settings.output_dir)  # the lock file of the output directory lives there
-    with RunLock.for_run(settings.output_dir, settings.state_path):
+    with RunLock.for_run(settings.output_dir, settings.state_path, db_resources(settings.db)):
         if settings.reset_state:
             with contextlib.suppress(FileNotFoundError):
                 settings.state_path.unlink()

@@ -7,9 +7,9 @@ from typing import Any
 
 from conftest import Workspace, fetch, run_cli
 from dbcheck import Db, key_of, leaves, same_value
-from fake_oura import FakeOura
 
 from oura_stats.api.categories import BY_NAME
+from oura_stats.demo.server import FakeOura
 
 
 def api_documents(api: FakeOura, category: str) -> list[dict[str, Any]]:

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from conftest import Workspace, fetch, run_cli
 from dbcheck import Db, key_of, leaves
-from fake_oura import FakeOura
 
 from oura_stats.db.target import parse_target, redact
+from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError
 
 
@@ -102,11 +102,12 @@ def _fetch_args(api: FakeOura, ws: Workspace, *extra: str) -> list[str]:
 
 
 def test_database_from_the_environment_and_a_bad_target(api: FakeOura, ws: Workspace) -> None:
-    target = ws.root / "env.sqlite3"
+    target = ws.root / "new" / "env.sqlite3"
     result = run_cli(
         *_fetch_args(api, ws, "--categories", "tag"), env={"OURA_STATS_DB": str(target)}
     )
     assert result.returncode == 0, result.stderr
+    assert (target.parent / "env.sqlite3.lock").exists()  # the run lock covers the file
     db = Db("sqlite", str(target))
     assert {key_of("tag", r) for r in db.rows("tag")} == {
         key_of("tag", leaves(d)) for d in api.data["tag"]

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from conftest import TODAY, Workspace, fetch
-from fake_oura import FakeOura
+
+from oura_stats.demo.server import FakeOura
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 DASHBOARD = DOCS / "grafana" / "dashboards" / "oura.json"

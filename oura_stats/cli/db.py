@@ -10,11 +10,11 @@ from pathlib import Path
 from oura_stats.api.categories import select
 from oura_stats.cli.common import Subparsers
 from oura_stats.cli.fetch import add_db_option, db_target
-from oura_stats.db.mirror import Mirror
+from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
-from oura_stats.store.state import RunLock
+from oura_stats.store.lock import RunLock
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +74,8 @@ def run_sync(args: argparse.Namespace) -> int:
         raise ConfigError(f"--output-dir {args.output_dir} is not a directory of CSV files")
     categories = select(args.categories)
     began, failed = time.monotonic(), 0
-    with RunLock(args.state_file), Mirror.open(target, args.output_dir) as mirror:
+    lock = RunLock.for_run(args.output_dir, args.state_file, db_resources(target))
+    with lock, Mirror.open(target, args.output_dir) as mirror:
         for category in categories:
             try:
                 rows = mirror.sync(category)

@@ -29,7 +29,9 @@ from oura_stats.db.schema import (
     table_columns,
 )
 from oura_stats.db.target import Target
+from oura_stats.errors import ConfigError
 from oura_stats.store.csvfile import find_tail_start, iter_rows, read_header, time_key
+from oura_stats.store.lock import Resource
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,21 @@ def csv_state(path: Path) -> str | None:
     except FileNotFoundError:
         return None
     return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+
+
+def db_resources(target: Target | None) -> list[Resource]:
+    """What the run lock must cover besides the CSVs: a SQLite file (a PostgreSQL database
+    serves writers itself; a second run on it waits for the first's transaction). The
+    file's directory is created, for the lock file beside it."""
+    if target is None or target.path is None:
+        return []
+    try:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create the directory of --db {target.path}: {error.strerror}"
+        ) from error
+    return [Resource.file(target.path, "database")]
 
 
 def open_database(target: Target) -> Database:
