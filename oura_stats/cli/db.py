@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from oura_stats.api.categories import select
-from oura_stats.cli.common import Subparsers
+from oura_stats.cli.common import Subparsers, add_category_option
 from oura_stats.cli.fetch import add_db_option, db_target
+from oura_stats.cli.helptext import DB_EXIT, epilog
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
@@ -18,11 +19,11 @@ from oura_stats.store.lock import RunLock
 
 log = logging.getLogger(__name__)
 
-DB_EPILOG = """examples:
-  oura-stats db sync --db oura.db --output-dir ~/oura
-  oura-stats db sync --db postgresql://oura@localhost/oura --categories sleep,heartrate
-  oura-stats db schema --db postgresql://localhost/oura > schema.sql
-"""
+SYNC_EXAMPLES = [
+    "oura-stats db sync --db oura.db --output-dir ~/oura",
+    "oura-stats db sync --db postgresql://oura@localhost/oura --categories sleep heartrate",
+]
+SCHEMA_EXAMPLES = ["oura-stats db schema --db postgresql://localhost/oura > schema.sql"]
 
 
 def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
@@ -31,7 +32,7 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
         parents=parents,
         help="load the CSVs into a database, or print its schema",
         description="The database mirror: a typed copy of the CSVs in SQLite or PostgreSQL.",
-        epilog=DB_EPILOG,
+        epilog=epilog([*SYNC_EXAMPLES, *SCHEMA_EXAMPLES], DB_EXIT),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
@@ -40,18 +41,17 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
         "sync",
         parents=parents,
         help="load every CSV into the database (idempotent; rebuilds a new or lost one)",
+        description="Load the CSVs, whole, into the database: idempotent, and enough to "
+        "build a new database or rebuild a lost one.",
+        epilog=epilog(SYNC_EXAMPLES, DB_EXIT),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,
     )
     add_db_option(sync, required=True)
     sync.add_argument(
         "--output-dir", type=Path, default=Path("data"), help="where the CSV files are (./data)"
     )
-    sync.add_argument(
-        "--categories",
-        action="append",
-        metavar="LIST",
-        help="comma-separated categories to load (default: all)",
-    )
+    add_category_option(sync, "--categories", "categories to load (default: all)")
     sync.add_argument(
         "--state-file",
         type=Path,
@@ -60,7 +60,14 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
     )
     sync.set_defaults(handler=run_sync)
     schema = actions.add_parser(
-        "schema", parents=parents, help="print the database's DDL", allow_abbrev=False
+        "schema",
+        parents=parents,
+        help="print the database's DDL",
+        description="Print the DDL of the tables, bookkeeping tables and views for the kind "
+        "of database --db names (no connection is made).",
+        epilog=epilog(SCHEMA_EXAMPLES, DB_EXIT),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
     add_db_option(schema, required=True)
     schema.set_defaults(handler=run_schema)

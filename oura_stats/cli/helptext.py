@@ -12,14 +12,21 @@ ENVIRONMENT = """environment:
                          access token, as --token (the first one set wins); without any,
                          the OAuth2 credentials saved by `oura-stats auth login`
   OURA_CREDENTIALS_FILE  OAuth2 credentials file, as --credentials-file
-  OURA_API_BASE_URL      API base URL, as --base-url"""
+  OURA_API_BASE_URL      API base URL, as --base-url
+  OURA_STATS_DB          database mirror, as --db"""
 
 COLLECT_EXIT = """exit status:
   0    every selected category succeeded
   1    a category failed (the others were saved), the token was rejected,
-       or another run holds the lock
+       another run holds the lock, or with --db the database was not written
   2    usage or configuration error
   130  interrupted by Ctrl-C (what finished is saved)"""
+
+DB_EXIT = """exit status:
+  0    done
+  1    a table could not be written (the others were), or another run holds the lock
+  2    usage or configuration error (also: PostgreSQL without its driver)
+  130  interrupted by Ctrl-C"""
 
 SERVICE_EXIT = """exit status:
   0    stopped by SIGTERM; with --max-runs, the last round succeeded
