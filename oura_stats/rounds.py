@@ -21,6 +21,7 @@ from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
 from oura_stats.outcome import Outcome, summary_lines
+from oura_stats.report.build import refresh_report
 from oura_stats.store.lock import RunLock
 from oura_stats.store.state import State
 
@@ -42,6 +43,7 @@ class Settings:
     concurrency: int
     reset_state: bool = False
     db: Target | None = None
+    report_path: Path | None = None  # rewrite this HTML report after each round
 
 
 def run_round(
@@ -93,7 +95,10 @@ def run_round(
             if mirror is not None:
                 mirror.close()
     report(outcomes, time.monotonic() - began, collector.extra_requests)
-    return EXIT_OK if db_ok and all(o.ok for o in outcomes) else EXIT_FAILED
+    ok = db_ok and all(o.ok for o in outcomes)
+    if settings.report_path is not None:  # after the CSVs, outside the lock
+        ok = refresh_report(settings.output_dir, settings.report_path, settings.state_path) and ok
+    return EXIT_OK if ok else EXIT_FAILED
 
 
 def open_mirror(settings: Settings) -> tuple[Mirror | None, bool]:

@@ -94,6 +94,12 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         help="forget all cursors and refetch the whole history (the CSVs are kept and merged)",
     )
     add_db_option(parser)
+    parser.add_argument(
+        "--report",
+        type=Path,
+        metavar="PATH",
+        help="rewrite this HTML report (see `oura-stats report`) after each run",
+    )
     add_credential_options(parser)
 
 
@@ -135,6 +141,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         )
     if args.state_file.is_dir():
         raise ConfigError(f"--state-file {args.state_file} is a directory; name a file")
+    if args.report is not None and (args.report.is_dir() or not args.report.parent.is_dir()):
+        raise ConfigError(f"--report {args.report}: name a file in an existing directory")
     return Settings(
         base_url=args.base_url,
         output_dir=args.output_dir,
@@ -147,6 +155,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         concurrency=args.concurrency,
         reset_state=args.reset_state,
         db=db_target(args),
+        report_path=args.report,
     )
 
 

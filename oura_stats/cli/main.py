@@ -13,8 +13,10 @@ from oura_stats.cli.auth import add_auth_command
 from oura_stats.cli.categories import add_categories_command
 from oura_stats.cli.common import add_output_options, output_parent
 from oura_stats.cli.db import add_db_command
+from oura_stats.cli.demo import add_demo_command
 from oura_stats.cli.fetch import add_fetch_command
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
+from oura_stats.cli.report import add_report_command
 from oura_stats.cli.service import add_service_command
 from oura_stats.cli.status import add_status_command
 from oura_stats.errors import EXIT_INTERRUPTED, OuraStatsError
@@ -76,6 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_auth_command(commands)
     add_status_command(commands, parents)
     add_db_command(commands, parents)
+    add_report_command(commands, parents)
+    add_demo_command(commands, parents)
     return parser
 
 

@@ -1,0 +1,89 @@
+"""`oura-stats report`: one self-contained HTML page of charts from the CSVs."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+from pathlib import Path
+
+from oura_stats.cli.argtypes import iso_date, positive_int
+from oura_stats.cli.common import Subparsers
+from oura_stats.errors import EXIT_OK, ConfigError
+from oura_stats.monitor.freshness import local_now
+from oura_stats.report.build import build_report
+from oura_stats.report.sources import Period
+
+log = logging.getLogger(__name__)
+
+REPORT_EPILOG = """examples:
+  oura-stats report --output-dir ~/oura --out ~/oura/report.html
+  oura-stats report --last 90
+  oura-stats report --from 2024-01-01 --to 2024-12-31 --out 2024.html
+"""
+
+
+def add_report_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    parser = commands.add_parser(
+        "report",
+        parents=parents,
+        help="write one offline HTML page of charts from the CSVs",
+        description="Build one self-contained HTML file (no network needed to view it) with "
+        "charts of sleep, readiness, heart rate, activity, SpO2, stress and resilience, and "
+        "lists of workouts and tags, from the CSVs in --output-dir.",
+        epilog=REPORT_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--output-dir", type=Path, default=Path("data"), help="where the CSV files are (./data)"
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("report.html"),
+        help="the HTML file to write (./report.html)",
+    )
+    parser.add_argument(
+        "--state-file",
+        type=Path,
+        default=Path(".oura_state.json"),
+        help="state file, for the last sync shown in the header (./.oura_state.json)",
+    )
+    parser.add_argument("--from", dest="first", type=iso_date, help="first day shown (YYYY-MM-DD)")
+    until = parser.add_mutually_exclusive_group()
+    until.add_argument("--to", dest="last", type=iso_date, help="last day shown (YYYY-MM-DD)")
+    until.add_argument(
+        "--last",
+        dest="last_days",
+        type=positive_int,
+        metavar="DAYS",
+        help="show the DAYS days ending today (default: all the data)",
+    )
+    parser.set_defaults(handler=run_report)
+
+
+def period_from_args(args: argparse.Namespace, today: dt.date) -> Period:
+    if args.last_days is not None:
+        if args.first is not None:
+            raise ConfigError("--last counts back from today: give it alone, or --from with --to")
+        return Period(today - dt.timedelta(days=args.last_days - 1), today)
+    if args.first and args.last and args.last < args.first:
+        raise ConfigError(f"--to {args.last} is before --from {args.first}; swap them")
+    return Period(args.first, args.last)
+
+
+def run_report(args: argparse.Namespace) -> int:
+    now = local_now()
+    built = build_report(
+        args.output_dir, args.out, args.state_file, period_from_args(args, now.date()), now=now
+    )
+    log.info(
+        "wrote %s: %s to %s, %.0f kB in %.1f s",
+        built.path,
+        built.first,
+        built.last,
+        built.size / 1024,
+        built.seconds,
+    )
+    return EXIT_OK

@@ -1,0 +1,139 @@
+"""Pure rules that turn rows into one value per day; the report's numbers come from here.
+
+- 7-day average: for each day, the mean of the values present on that day and the six days
+  before it; a gap (None) when none of the seven days has a value. Missing days are never
+  counted as zeros.
+- Sleep belongs to the `day` the API gives it (the day the night ends, in the sleeper's own
+  time zone), never to the calendar date of its start: a night from 23:10 to 07:00 is one
+  night, whatever the UTC offsets.
+- The main sleep of a day is its `long_sleep` period (the longest, if there are several);
+  every other period except `deleted` is a nap, shown apart.
+- Heart rate: every sample counts toward its local day's minimum, mean and maximum (local to
+  the zone given, the computer's own by default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+Series = dict[dt.date, float]
+
+MAIN_SLEEP = "long_sleep"
+NOT_SLEEP = "deleted"
+
+
+def day_range(first: dt.date, last: dt.date) -> list[dt.date]:
+    """Every day from `first` to `last`, both included."""
+    return [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def rolling_mean(
+    values: Mapping[dt.date, float], days: Sequence[dt.date], window: int = 7
+) -> list[float | None]:
+    """For each of `days` (consecutive), the mean of the values present on it and the
+    `window - 1` days before it within `days`; None when none is present."""
+    column = [values.get(day) for day in days]
+    out: list[float | None] = []
+    for index in range(len(column)):
+        present = [v for v in column[max(0, index - window + 1) : index + 1] if v is not None]
+        out.append(sum(present) / len(present) if present else None)
+    return out
+
+
+def number(text: str | None) -> float | None:
+    """A CSV cell as a number; None for an empty or non-numeric cell."""
+    if not text:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+@dataclass
+class SleepPeriod:
+    """The fields of one sleep period the report uses (durations in seconds)."""
+
+    day: dt.date
+    kind: str
+    time_in_bed: float
+    values: dict[str, float]
+
+
+def main_sleeps(periods: Sequence[SleepPeriod]) -> dict[dt.date, SleepPeriod]:
+    """Per day, its main sleep: the `long_sleep` period with the longest time in bed."""
+    main: dict[dt.date, SleepPeriod] = {}
+    for period in periods:
+        if period.kind != MAIN_SLEEP:
+            continue
+        best = main.get(period.day)
+        if best is None or period.time_in_bed > best.time_in_bed:
+            main[period.day] = period
+    return main
+
+
+def nap_minutes(periods: Sequence[SleepPeriod], field: str = "total_sleep_duration") -> Series:
+    """Per day, the minutes slept in periods that are not the main sleep (naps, rests)."""
+    naps: Series = {}
+    for period in periods:
+        if period.kind in (MAIN_SLEEP, NOT_SLEEP):
+            continue
+        naps[period.day] = naps.get(period.day, 0.0) + period.values.get(field, 0.0) / 60
+    return naps
+
+
+class HeartRateDays:
+    """Aggregates heart-rate samples per local day as they stream by: per day only the
+    minimum, maximum, sum and count are kept. Timestamps are ISO 8601 with an offset; each
+    UTC hour's local day is worked out once and reused, unless that hour straddles local
+    midnight (half-hour zones), where each sample is converted."""
+
+    def __init__(self, zone: dt.tzinfo) -> None:
+        self.zone = zone
+        self.days: dict[dt.date, list[float]] = {}  # [low, high, total, count]
+        self._hours: dict[str, dt.date | None] = {}
+
+    def add(self, timestamp: str, bpm: float) -> None:
+        self.add_samples([(timestamp, bpm)])
+
+    def add_samples(self, samples: Iterable[tuple[str, float]]) -> None:
+        """Add (timestamp, bpm) pairs; the loop is the report's hot path (~500k per 5 years)."""
+        hours, days, local_day = self._hours, self.days, self.local_day
+        for timestamp, bpm in samples:
+            day = hours.get(timestamp[:13] + timestamp[19:]) or local_day(timestamp)
+            if day is None:
+                continue
+            stats = days.get(day)
+            if stats is None:
+                days[day] = [bpm, bpm, bpm, 1.0]
+                continue
+            if bpm < stats[0]:
+                stats[0] = bpm
+            elif bpm > stats[1]:
+                stats[1] = bpm
+            stats[2] += bpm
+            stats[3] += 1
+
+    def local_day(self, timestamp: str) -> dt.date | None:
+        """The local date of `timestamp` (None when it is no ISO 8601 instant); remembers
+        its hour's date when unambiguous."""
+        try:
+            moment = dt.datetime.fromisoformat(timestamp)
+        except ValueError:
+            return None
+        hour_key = timestamp[:13] + timestamp[19:]  # date, hour and the offset
+        if hour_key not in self._hours:
+            start = moment.replace(minute=0, second=0, microsecond=0)
+            first = start.astimezone(self.zone).date()
+            last = (start + dt.timedelta(seconds=3599)).astimezone(self.zone).date()
+            self._hours[hour_key] = first if first == last else None
+        return moment.astimezone(self.zone).date()
+
+    def series(self) -> tuple[Series, Series, Series]:
+        """(minimum, mean, maximum) per day."""
+        lows = {day: s[0] for day, s in self.days.items()}
+        means = {day: s[2] / s[3] for day, s in self.days.items()}
+        highs = {day: s[1] for day, s in self.days.items()}
+        return lows, means, highs
