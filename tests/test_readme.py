@@ -42,7 +42,7 @@ def test_readme_set_up_commands_are_the_ones_ci_runs() -> None:
     commands = re.findall(r"```sh\n(python -m pip install[^\n]*)\n```", README)
     assert len(commands) == 2
     main_job, tests = commands
-    assert "oura-stats fetch" in main_job
+    assert "oura-stats demo" in main_job
     assert "pytest" in tests
     assert tests in ci
 
