@@ -51,9 +51,11 @@ def test_quick_start_creates_a_virtual_environment_before_installing() -> None:
     quick_start = README.split("## Quick start", 1)[1].split("\n## ", 1)[0]
     blocks = re.findall(r"```sh\n(.*?)\n```", quick_start, flags=re.DOTALL)
     assert "python3 -m venv .venv" in blocks[0] and ". .venv/bin/activate" in blocks[0]
-    assert blocks[1].startswith("python -m pip install")
-    sandbox = quick_start.split(blocks[1])[0]
-    assert "internet" in sandbox.rsplit("```sh", 1)[0]  # said before the --sandbox command
+    assert blocks[1].startswith("python -m pip install") and "oura-stats demo" in blocks[1]
+    before_demo = quick_start.split(blocks[1])[0].rsplit("```sh", 1)[0]
+    assert "offline" in before_demo and "no account" in before_demo
+    sandbox = quick_start.index("--sandbox")
+    assert "internet" in quick_start[sandbox - 200 : sandbox]  # said before the sandbox command
 
 
 def cron_jobs(text: str) -> list[str]:

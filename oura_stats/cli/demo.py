@@ -8,14 +8,14 @@ from pathlib import Path
 
 from oura_stats.cli.argtypes import positive_int
 from oura_stats.cli.common import Subparsers
+from oura_stats.cli.helptext import DEMO_EXIT, epilog
 from oura_stats.demo.pipeline import run_demo
 from oura_stats.errors import ConfigError
 from oura_stats.service import install_stop_handlers
 
-DEMO_EPILOG = """examples:
-  oura-stats demo
-  oura-stats demo --output-dir /tmp/oura-demo --days 90
-"""
+DEMO_EPILOG = epilog(
+    ["oura-stats demo", "oura-stats demo --output-dir /tmp/oura-demo --days 90"], DEMO_EXIT
+)
 MAX_DAYS = 3660  # ten years
 
 

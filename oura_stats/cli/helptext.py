@@ -40,6 +40,17 @@ STATUS_EXIT = """exit status:
   2    usage error or unreadable state file
   130  interrupted by Ctrl-C"""
 
+REPORT_EXIT = """exit status:
+  0    the report was written
+  2    usage or configuration error (also: no data in the period, no such directory)
+  130  interrupted by Ctrl-C (the old report is left as it was)"""
+
+DEMO_EXIT = """exit status:
+  0    every category was collected and the report written
+  1    a category failed or the report could not be written
+  2    usage or configuration error
+  130  interrupted by Ctrl-C"""
+
 SIMPLE_EXIT = """exit status:
   0    done
   1    the operation failed (for example Oura could not be reached)

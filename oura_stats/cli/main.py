@@ -26,11 +26,13 @@ log = logging.getLogger("oura_stats")
 
 MAIN_EPILOG = epilog(
     [
+        "oura-stats demo                                    # try it offline, no account",
         "oura-stats fetch --sandbox --output-dir ./sample   # sample data, needs internet",
         "oura-stats auth login                              # once, in a browser",
         "oura-stats fetch --output-dir ~/oura",
         "oura-stats -q fetch --output-dir ~/oura            # -v/-q before or after the command",
         "oura-stats status --output-dir ~/oura",
+        "oura-stats report --output-dir ~/oura --out ~/oura/report.html",
         "oura-stats COMMAND --help",
     ],
     COLLECT_EXIT,

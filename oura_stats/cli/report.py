@@ -9,6 +9,7 @@ from pathlib import Path
 
 from oura_stats.cli.argtypes import iso_date, positive_int
 from oura_stats.cli.common import Subparsers
+from oura_stats.cli.helptext import REPORT_EXIT, epilog
 from oura_stats.errors import EXIT_OK, ConfigError
 from oura_stats.monitor.freshness import local_now
 from oura_stats.report.build import build_report
@@ -16,11 +17,14 @@ from oura_stats.report.sources import Period
 
 log = logging.getLogger(__name__)
 
-REPORT_EPILOG = """examples:
-  oura-stats report --output-dir ~/oura --out ~/oura/report.html
-  oura-stats report --last 90
-  oura-stats report --from 2024-01-01 --to 2024-12-31 --out 2024.html
-"""
+REPORT_EPILOG = epilog(
+    [
+        "oura-stats report --output-dir ~/oura --out ~/oura/report.html",
+        "oura-stats report --last 90",
+        "oura-stats report --from 2024-01-01 --to 2024-12-31 --out 2024.html",
+    ],
+    REPORT_EXIT,
+)
 
 
 def add_report_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
