@@ -36,7 +36,7 @@ from oura_stats.errors import (
     StopRequested,
     UnreachableError,
 )
-from oura_stats.outcome import Outcome, run_record
+from oura_stats.outcome import Outcome, run_record, shared_failure
 from oura_stats.store.atomic import remove_stale_temp_files
 from oura_stats.store.csvstore import CategoryStore
 from oura_stats.store.flatten import flatten
@@ -105,8 +105,6 @@ class Collector:
         self._stop = stop or threading.Event()
         self._clock = clock
         self._run_failure: str | None = None
-        self._failure_logged = False
-        self._log_lock = threading.Lock()
         self._outcomes: dict[str, Outcome] = {}
         self._extra_requests = RequestStats()
 
@@ -124,6 +122,8 @@ class Collector:
                     self._report_failure(category.name, self._run_failure)
         self._execute(jobs)
         outcomes = [self._outcomes[c.name] for c in self._config.categories]
+        if self._run_failure not in (None, STOPPED):  # said once, with how many it failed
+            log.error("%s", shared_failure(outcomes, str(self._run_failure)))
         self._state.record_run(run_record(started, self._clock(), outcomes))
         self._state.save()
         return outcomes
@@ -339,17 +339,12 @@ class Collector:
             log.error("%s: %s", job.category.name, error)
 
     def _report_failure(self, name: str, error: str) -> None:
-        """Log a category's failure; a failure shared by all (401, stop) is logged once."""
+        """Log a category's failure; one shared by all (401, unreachable) is logged by `run`."""
         if error == STOPPED:
             log.info("%s: %s", name, error)
             return  # a requested stop is not a failure of the category
         self._state.record_failure(name, error, self._clock().isoformat(timespec="seconds"))
         if error == self._run_failure:
-            with self._log_lock:
-                if self._failure_logged:
-                    return
-                self._failure_logged = True
-            log.error("%s", error)
             return
         log.error("%s: %s", name, error)
 

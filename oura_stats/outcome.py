@@ -71,3 +71,11 @@ def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int =
         + (f"{failed} of {len(outcomes)} categories failed" if failed else "all categories ok")
     )
     return lines
+
+
+def shared_failure(outcomes: list[Outcome], error: str) -> str:
+    """One line for an error many categories share: "18 categories: <error>"."""
+    names = [o.category for o in outcomes if o.error == error]
+    if len(names) == 1:
+        return f"{names[0]}: {error}"
+    return f"{len(names)} categories: {error}"

@@ -115,7 +115,7 @@ def test_unreachable_api_fails_every_category_once_and_quickly(ws: Workspace) ->
     result = fetch(gone, ws)  # type: ignore[arg-type]
     assert result.returncode == 1
     assert time.monotonic() - began < 40  # one request's retries, not one per category
-    assert result.stderr.count("could not reach the Oura API") == 1
+    assert result.stderr.count("cannot connect to the Oura API") == 1
     state = json.loads(ws.state.read_text())
     assert state["runs"][-1]["categories"]["heartrate"]["error"]
     assert state["categories"]["heartrate"]["failing_since"]

@@ -180,5 +180,5 @@ def test_unreachable_api_fails_each_category_with_a_clear_line(ws: Workspace) ->
     stopped.url = url
     result = fetch(stopped, ws, "--categories", "personal_info")  # type: ignore[arg-type]
     assert result.returncode == 1
-    assert "could not reach the Oura API" in result.stderr
+    assert "cannot connect to the Oura API" in result.stderr
     assert "Traceback" not in result.stderr

@@ -198,6 +198,7 @@ def test_json_shape() -> None:
         "stale_hours": 36.0,
         "hint": None,
         "last_run": None,
+        "errors": [],
         "categories": {
             "sleep": {
                 "verdict": "ok",

@@ -20,6 +20,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from oura_stats import __version__
+from oura_stats.api.neterrors import READ_TIMEOUT
+from oura_stats.api.neterrors import describe as _describe
 from oura_stats.api.ratelimit import Pacer
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.errors import (
@@ -35,7 +37,7 @@ from oura_stats.scrub import scrub
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.ouraring.com"
-TIMEOUT = (10.0, 60.0)  # connect, read (seconds)
+TIMEOUT = (10.0, READ_TIMEOUT)  # connect, read (seconds)
 MAX_PAGES = 100_000  # far beyond any real history; guards against a server that never ends
 _TRANSIENT = (
     requests.ConnectionError,
@@ -182,7 +184,7 @@ class OuraClient:
         except _TRANSIENT as error:
             attempts.failures += 1
             unreachable = isinstance(error, requests.ConnectionError)
-            problem = f"could not reach the Oura API at {self.base_url} ({_describe(error)})"
+            problem = f"cannot connect to the Oura API at {self.base_url}: {_describe(error)}"
             self._give_up_or_wait(attempts.failures, problem, unreachable=unreachable)
             return None
         except requests.RequestException as error:
@@ -326,9 +328,3 @@ def _forbidden_message(response: requests.Response) -> str:
         "the scope for this data, or the Oura membership is inactive; grant the scope with "
         "`oura-stats auth login` or leave the category out with --exclude NAME"
     )
-
-
-def _describe(error: Exception) -> str:
-    # requests' messages can be long chains; the class name and first line are what helps.
-    text = scrub(str(error)).splitlines()[0] if str(error) else ""
-    return f"{type(error).__name__}: {text}"[:200]

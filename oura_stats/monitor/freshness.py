@@ -149,6 +149,15 @@ def last_run(runs: Iterable[Mapping[str, Any]]) -> RunView | None:
     return RunView(record.get("started"), record.get("finished"), failed)
 
 
+def error_groups(views: Iterable[CategoryView]) -> list[tuple[str, list[CategoryView]]]:
+    """Failing categories grouped by their error, so a cause they share is told once."""
+    groups: dict[str, list[CategoryView]] = {}
+    for v in views:
+        if v.last_error:
+            groups.setdefault(v.note, []).append(v)
+    return list(groups.items())
+
+
 def hint(views: Iterable[CategoryView]) -> str | None:
     """A guess at the cause when data is missing but no fetch failed."""
     judged = [v for v in views if v.judged and v.newest is not None]
@@ -213,6 +222,10 @@ def view_to_json(view: StatusView) -> dict[str, Any]:
             "ok": view.last_run.ok,
             "failed": list(view.last_run.failed),
         },
+        "errors": [
+            {"message": message, "count": len(group), "categories": [v.name for v in group]}
+            for message, group in error_groups(view.categories)
+        ],
         "categories": {
             v.name: {
                 "verdict": v.verdict,

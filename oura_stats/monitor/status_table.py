@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from oura_stats.monitor.freshness import CategoryView, StatusView
+from oura_stats.monitor.freshness import CategoryView, StatusView, error_groups
 
 
 @dataclass(frozen=True)
@@ -51,11 +51,11 @@ def _table_row(v: CategoryView, zone: dt.tzinfo) -> tuple[str, ...]:
 
 def _details(view: StatusView, api: ApiCheck | None, zone: dt.tzinfo) -> list[str]:
     lines = [""] if view.categories else ["no category collected yet"]
-    for v in view.categories:
-        if v.last_error:
-            since = _when(v.failing_since, zone)
-            last = _when(v.last_error.get("at"), zone)
-            lines.append(f"{v.name}: failing since {since} (last {last}): {v.note}")
+    for message, group in error_groups(view.categories):
+        since = _when(min(v.failing_since or "" for v in group) or None, zone)
+        last = _when(max((v.last_error or {}).get("at", "") for v in group) or None, zone)
+        who = group[0].name if len(group) == 1 else f"{len(group)} categories"
+        lines.append(f"{who}: failing since {since} (last {last}): {message}")
     if view.last_run is not None:
         run = view.last_run
         failed = len(run.failed)
