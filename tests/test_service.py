@@ -274,7 +274,7 @@ def test_sigint_mid_wait_exits_130_promptly(tmp_path: Path) -> None:
     with FakeOura(make_history(5, end=TODAY), token=TOKEN, today=TODAY) as api:
         service = ServiceProcess(api, tmp_path, "--interval-hours", "1")
         try:
-            service.wait_for(r"^total: .* all categories ok")
+            service.wait_for(r"(^|\s)total: .* all categories ok")
             assert wait_until_healthy(service.health_url)  # the round is over: now it waits
             began = time.monotonic()
             assert service.stop(signal.SIGINT) == 130  # Ctrl-C, as shells report it

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import gc
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -20,6 +22,7 @@ from oura_stats.cli.report import add_report_command
 from oura_stats.cli.service import add_service_command
 from oura_stats.cli.status import add_status_command
 from oura_stats.errors import EXIT_INTERRUPTED, OuraStatsError
+from oura_stats.monitor.health import ANNOUNCE
 from oura_stats.scrub import ScrubFilter
 
 log = logging.getLogger("oura_stats")
@@ -49,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args.quiet = args.quiet or args.top_quiet
     if args.verbose and args.quiet:
         parser.error("-v/--verbose and -q/--quiet exclude each other; choose one")
-    configure_logging(args.verbose, args.quiet)
+    configure_logging(args.verbose, args.quiet, timestamps=_wants_timestamps(args))
     try:
         code: int = args.handler(args)
     except OuraStatsError as error:
@@ -85,26 +88,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def configure_logging(verbose: bool, quiet: bool) -> None:
+def configure_logging(verbose: bool, quiet: bool, *, timestamps: bool = False) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter(verbose))
+    handler.setFormatter(_Formatter(verbose, timestamps=timestamps))
     handler.addFilter(ScrubFilter())  # no token leaves in a log line or traceback
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    ANNOUNCE.setLevel(min(level, logging.INFO))  # e.g. the port --health-port 0 picked
     # urllib3 logs request lines at debug level; keep them out (a revoke URL carries a token).
     logging.getLogger("urllib3").setLevel(logging.WARNING)
 
 
+def _wants_timestamps(args: argparse.Namespace) -> bool:
+    """The service's lines carry their time, unless the journal (which stamps them) gets them."""
+    return args.command == "service" and not under_journald()
+
+
+def under_journald() -> bool:
+    """True when stderr is the stream systemd named in JOURNAL_STREAM (device:inode)."""
+    named = os.environ.get("JOURNAL_STREAM", "")
+    try:
+        device, inode = (int(part) for part in named.split(":"))
+        status = os.fstat(sys.stderr.fileno())
+    except (ValueError, OSError):
+        return False
+    return (status.st_dev, status.st_ino) == (device, inode)
+
+
 class _Formatter(logging.Formatter):
-    def __init__(self, verbose: bool) -> None:
-        super().__init__("%(asctime)s %(name)s %(message)s" if verbose else "%(message)s")
+    def __init__(self, verbose: bool, *, timestamps: bool = False) -> None:
+        self._timestamps = timestamps or verbose
+        super().__init__("%(name)s %(message)s" if verbose else "%(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
         text = super().format(record)
         if record.levelno >= logging.ERROR:
-            return f"oura-stats: error: {text}"
-        if record.levelno >= logging.WARNING:
-            return f"oura-stats: warning: {text}"
+            text = f"oura-stats: error: {text}"
+        elif record.levelno >= logging.WARNING:
+            text = f"oura-stats: warning: {text}"
+        if self._timestamps:
+            moment = dt.datetime.fromtimestamp(record.created).astimezone()
+            return f"{moment.isoformat(timespec='seconds')} {text}"
         return text

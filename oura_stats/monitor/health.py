@@ -28,6 +28,8 @@ from oura_stats.store.csvfacts import facts_for
 from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
+# What a person must see even with -q: the CLI keeps this logger at INFO.
+ANNOUNCE = logging.getLogger("oura_stats.announce")
 
 Clock = Callable[[], dt.datetime]
 
@@ -162,6 +164,7 @@ class HealthServer:
                 "choose another --health-port or --health-host"
             ) from error
         self._server.board = board
+        self._picked = port == 0  # the system chose the port: nobody knows it unless told
         self._thread: threading.Thread | None = None
 
     @property
@@ -181,7 +184,9 @@ class HealthServer:
             daemon=True,
         )
         self._thread.start()
-        log.info("health endpoint at %s/health and %s/metrics", self.url, self.url)
+        (ANNOUNCE if self._picked else log).info(
+            "health endpoint at %s/health and %s/metrics", self.url, self.url
+        )
         return self
 
     def close(self) -> None:
