@@ -35,6 +35,7 @@ from oura_stats.store.csvfacts import facts_for
 STATUS_EPILOG = epilog(
     [
         "oura-stats status --output-dir ~/oura --state-file ~/oura/.oura_state.json",
+        "oura-stats status --utc                 # times in UTC instead of local time",
         "oura-stats status --json | jq '.categories | map_values(.verdict)'",
         "oura-stats status -q     # cron: prints nothing while every category is fresh",
     ],
@@ -75,6 +76,11 @@ def add_status_command(
     )
     add_freshness_options(parser)
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument(
+        "--utc",
+        action="store_true",
+        help="show times in UTC (default: this machine's local time, with its UTC offset)",
+    )
     _add_check_api_options(parser)
     parser.set_defaults(handler=run_status)
 
@@ -116,7 +122,7 @@ def run_status(
     if args.json:
         text = json.dumps(status_json(view, api), indent=2) + "\n"
     else:
-        text = render_table(view, api, moment.tzinfo or dt.UTC)
+        text = render_table(view, api, dt.UTC if args.utc else moment.tzinfo or dt.UTC)
     healthy = view.verdict == OK
     if not (healthy and getattr(args, "quiet", False)):  # -q: speak only when something is wrong
         (out or sys.stdout).write(_without_secrets(text, args))

@@ -66,6 +66,7 @@ def _details(view: StatusView, api: ApiCheck | None, zone: dt.tzinfo) -> list[st
         )
     if view.hint:
         lines.append(f"hint: {view.hint}")
+    lines.append(_zones_note(view, zone))
     if api is not None:
         lines.append(f"api: {'ok' if api.ok else 'FAILED'}: {api.message}")
     counts = [
@@ -80,7 +81,8 @@ def _details(view: StatusView, api: ApiCheck | None, zone: dt.tzinfo) -> list[st
 
 
 def _when(value: str | None, zone: dt.tzinfo) -> str:
-    """A stored day as is; a stored instant in the reader's zone, to the minute."""
+    """A stored day as is (the wearer's local day); a stored instant in the reader's zone,
+    to the minute, labelled with that zone: `2026-03-10 13:00 +01:00` or `... UTC`."""
     if not value:
         return "-"
     if len(value) == 10:
@@ -91,7 +93,24 @@ def _when(value: str | None, zone: dt.tzinfo) -> str:
         return value
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    local = moment.astimezone(zone)
+    return f"{local:%Y-%m-%d %H:%M} {zone_label(local, zone)}"
+
+
+def zone_label(moment: dt.datetime, zone: dt.tzinfo) -> str:
+    """`UTC` when showing UTC, else the UTC offset as +HH:MM."""
+    if zone is dt.UTC:
+        return "UTC"
+    offset = moment.strftime("%z")  # +0100
+    return f"{offset[:3]}:{offset[3:5]}" if offset else "UTC"
+
+
+def _zones_note(view: StatusView, zone: dt.tzinfo) -> str:
+    moment = dt.datetime.fromisoformat(view.checked_at).astimezone(zone)
+    shown = "UTC" if zone is dt.UTC else f"local time (UTC{zone_label(moment, zone)})"
+    return f"times: {shown}; days (YYYY-MM-DD) are the wearer's local days as Oura dates them" + (
+        "" if zone is dt.UTC else "; --utc shows UTC"
+    )
 
 
 def _age(hours: float) -> str:
