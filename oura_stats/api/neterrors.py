@@ -35,8 +35,8 @@ def describe(error: Exception, read_timeout: float = READ_TIMEOUT) -> str:
     found = _innermost(chain)
     if found:
         return found
-    text = scrub(str(error)).splitlines()[0] if str(error) else type(error).__name__
-    return text[:200]
+    text = scrub(str(error)).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {text}"[:200]  # not a network failure: say what it is
 
 
 def _causes(error: BaseException) -> list[BaseException]:
