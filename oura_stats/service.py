@@ -26,6 +26,7 @@ from oura_stats.errors import (
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
 from oura_stats.rounds import Settings, run_round, without_reset
+from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,8 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
             f"--jitter-minutes {schedule.jitter_minutes:g} must be shorter than the interval "
             f"(--interval-hours {schedule.interval_hours:g} = {interval / 60:g} minutes)"
         )
+    if not settings.reset_state:
+        State.load(settings.state_path)  # a damaged state stops the service before it starts
     board = None
     server = None
     if schedule.health_port is not None:

@@ -268,3 +268,25 @@ def test_silent_client_does_not_block_other_requests(service: Service) -> None:
     with socket.create_connection(("127.0.0.1", service.server.port), timeout=5):
         status, _ = service.health()  # while the first connection says nothing
     assert status == 503
+
+
+def test_state_damaged_while_the_service_runs_makes_health_503_with_its_message(
+    service: Service,
+) -> None:
+    service.rounds()
+    assert service.health()[0] == 200
+    service.state.write_text('{"version": 1, "categories": {"tag": {"last_error": "boom"}}}')
+    with pytest.raises(ConfigError, match="--reset-state"):
+        service.rounds()  # the loop logs this and carries on
+    status, body = service.health()
+    assert status == 503
+    assert body["healthy"] is False
+    assert str(service.state) in body["problem"]
+    assert "--reset-state" in body["problem"]
+    status, _, metrics = service.get("/metrics")
+    assert status == 200
+    assert "oura_stats_healthy 0" in metrics
+    service.state.unlink()  # a reset: the next round starts afresh and health recovers
+    service.rounds()
+    status, body = service.health()
+    assert body["problem"] is None

@@ -74,6 +74,7 @@ class Board:
             facts = facts_for(self._categories, self._output_dir, state)
         except (OuraStatsError, OSError) as error:
             log.warning("health: could not read the state or the CSVs: %s", error)
+            self._publish(problem=str(error))  # /health says so (503) until it is readable
             return
         runs = state.get("runs") or []
         last_run = runs[-1] if runs else None
@@ -81,7 +82,7 @@ class Board:
         if count and last_run is not None and last_run != self._last_run_seen:
             counters = counters.plus(last_run)
         self._last_run_seen = last_run
-        self._publish(state=state, facts=facts, counters=counters)
+        self._publish(state=state, facts=facts, counters=counters, problem=None)
 
     def round_started(self) -> None:
         self._publish(running_since=self.clock())
@@ -102,7 +103,7 @@ class Board:
     def health(self) -> Health:
         snap = self.snapshot()
         view = build_view(snap.state, snap.facts, self.clock(), self.policy)
-        healthy = snap.last_round_ok is True and view.verdict == OK
+        healthy = snap.problem is None and snap.last_round_ok is True and view.verdict == OK
         return Health(healthy, view, snap)
 
 

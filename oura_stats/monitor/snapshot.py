@@ -46,6 +46,7 @@ class Snapshot:
     last_started: dt.datetime | None = None
     last_finished: dt.datetime | None = None
     running_since: dt.datetime | None = None
+    problem: str | None = None  # the state or the CSVs could not be read (a damaged state)
 
     @property
     def last_round_ok(self) -> bool | None:
@@ -81,7 +82,12 @@ class Health:
                 "ok": snap.last_round_ok,
             },
         }
-        return {"healthy": self.healthy, "service": service, **view_to_json(self.view)}
+        return {
+            "healthy": self.healthy,
+            "problem": snap.problem,
+            "service": service,
+            **view_to_json(self.view),
+        }
 
 
 def _iso(moment: dt.datetime | None) -> str | None:

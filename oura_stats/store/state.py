@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import datetime as dt
 import json
 import threading
 from dataclasses import dataclass
@@ -13,6 +12,7 @@ from typing import Any
 from oura_stats.errors import ConfigError
 from oura_stats.scrub import scrub
 from oura_stats.store.atomic import write_text_atomic
+from oura_stats.store.stateshape import shape_problem
 
 VERSION = 1
 RUN_HISTORY = 50
@@ -42,12 +42,12 @@ class State:
     @classmethod
     def load(cls, path: Path) -> State:
         try:
-            text = path.read_text(encoding="utf-8")
+            raw = path.read_bytes()
         except FileNotFoundError:
             return cls(path, {"version": VERSION, "categories": {}, "runs": []})
         except OSError as error:
             raise ConfigError(f"cannot read state file {path}: {error.strerror}") from error
-        return cls(path, _parse(path, text))
+        return cls(path, _parse(path, raw))
 
     def category(self, name: str) -> CategoryState:
         with self._lock:
@@ -97,12 +97,15 @@ class State:
             write_text_atomic(self.path, text)
 
 
-def _parse(path: Path, text: str) -> dict[str, Any]:
+def _parse(path: Path, raw: bytes) -> dict[str, Any]:
     fix = "fix or remove it, or rerun with --reset-state to refetch everything"
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        raise ConfigError(f"state file {path} is corrupt ({error.msg}); {fix}") from error
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"state file {path} is damaged (not UTF-8 text); {fix}") from error
+    except (ValueError, RecursionError) as error:
+        reason = error.msg if isinstance(error, json.JSONDecodeError) else "not JSON"
+        raise ConfigError(f"state file {path} is corrupt ({reason}); {fix}") from error
     if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
         raise ConfigError(f"state file {path} is not an oura-stats state file; {fix}")
     if data.get("version") != VERSION:
@@ -111,31 +114,7 @@ def _parse(path: Path, text: str) -> dict[str, Any]:
             f"reads version {VERSION}; upgrade oura-stats or {fix}"
         )
     data.setdefault("runs", [])
-    problem = _structure_problem(data)
+    problem = shape_problem(data)
     if problem:
         raise ConfigError(f"state file {path} is damaged ({problem}); {fix}")
     return data
-
-
-def _structure_problem(data: dict[str, Any]) -> str | None:
-    """What is wrong with a parsed state file's shape, if anything."""
-    if not isinstance(data["runs"], list):
-        return "'runs' is not a list"
-    for name, entry in data["categories"].items():
-        if not isinstance(entry, dict):
-            return f"category {name!r} is not an object"
-        for field in ("cursor", "complete_until", "last_success"):
-            value = entry.get(field)
-            if value is not None and not _is_day_or_time(value):
-                return f"{name}.{field} is not a date or timestamp"
-    return None
-
-
-def _is_day_or_time(value: object) -> bool:
-    if not isinstance(value, str):
-        return False
-    try:
-        dt.date.fromisoformat(value[:10])
-    except ValueError:
-        return False
-    return True
