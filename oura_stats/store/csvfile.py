@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import IO
 
@@ -20,6 +20,7 @@ _BLOCK = 1 << 16
 # The longest tail merged in memory; a run reaching further back rewrites the file streaming.
 TAIL_LIMIT_BYTES = 16 << 20
 _LEAD_READ = 512
+BOM = b"\xef\xbb\xbf"
 
 
 class CsvFormatError(OuraStatsError):
@@ -64,19 +65,54 @@ class RowWriter:
 
 
 def read_header(handle: IO[bytes]) -> tuple[list[str], int]:
-    """The column names and the byte offset where the first data row starts."""
+    """The column names and the byte offset where the first data row starts.
+
+    A UTF-8 byte order mark and a CRLF line end (a file saved by a spreadsheet) are read
+    as such: neither becomes part of a column name.
+    """
     handle.seek(0)
     first = handle.readline()
     if not first.endswith(b"\n"):
         raise CsvFormatError("has no complete header line")
     try:
-        header = next(csv.reader([first.decode("utf-8").rstrip("\r\n")]))
+        text = first.removeprefix(BOM).decode("utf-8").rstrip("\r\n")
+        header = next(csv.reader([text]))
     except (UnicodeDecodeError, StopIteration) as error:
         raise CsvFormatError(f"has an unreadable header ({error})") from error
     return header, len(first)
 
 
-def iter_rows(handle: IO[bytes], start: int) -> Iterator[list[str]]:
+def written_as_we_write(handle: IO[bytes]) -> bool:
+    """False for a file with a byte order mark or CRLF line ends (saved by a spreadsheet):
+    such a file is rewritten whole, in our form, rather than patched at its tail."""
+    handle.seek(0)
+    first = handle.readline()
+    return not first.startswith(BOM) and not first.endswith(b"\r\n")
+
+
+def check_widths(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:
+    """Pass rows on, skipping blank lines; raise on a row whose width is not `width`.
+
+    A header that lost (or gained) a column by hand would otherwise give a ragged file.
+    `rows` is closed when this ends, so a reader over a file lets go of it in time.
+    """
+    try:
+        for row in rows:
+            if len(row) != width:
+                if not row:
+                    continue
+                raise CsvFormatError(
+                    f"a row has {len(row)} fields but the header names {width} columns; the "
+                    "file was left as it is: restore its header (or move the file away to "
+                    "fetch its history again)"
+                )
+            yield row
+    finally:
+        if isinstance(rows, Generator):
+            rows.close()
+
+
+def iter_rows(handle: IO[bytes], start: int) -> Generator[list[str], None, None]:
     """Parse rows from byte offset `start` (a row boundary) to the end of the file."""
     handle.seek(start)
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="")

@@ -25,10 +25,12 @@ from oura_stats.store.csvfile import (
     TAIL_LIMIT_BYTES,
     CsvFormatError,
     RowWriter,
+    check_widths,
     find_tail_start,
     iter_rows,
     read_header,
     time_key,
+    written_as_we_write,
 )
 from oura_stats.store.flatten import Row, cell
 from oura_stats.store.merge import Ident, Merged, Merger, MergeResult
@@ -229,13 +231,21 @@ class CategoryStore:
         known = set(old_header)
         header = old_header + [column for column in self._columns if column not in known]
         lead = list(self.category.lead_columns)
+        ours = written_as_we_write(handle)  # else rewrite it whole: LF, no byte order mark
+        _first_row_width(handle, header_end, len(old_header))
         tail_start = header_end
-        if header == old_header and old_header[: len(lead)] == lead and self.category.time_field:
+        if (
+            ours
+            and header == old_header
+            and old_header[: len(lead)] == lead
+            and self.category.time_field
+        ):
             tail_start = self._tail_start(handle, old_header, header_end)
         merger = Merger(self.category, old_header, header, set(self._latest))
-        merged = merger.merge(iter_rows(handle, tail_start), self._new_rows(header))
+        old_rows = check_widths(iter_rows(handle, tail_start), len(old_header))
+        merged = merger.merge(old_rows, self._new_rows(header))
         size = os.fstat(handle.fileno()).st_size
-        if header != old_header or size - tail_start > TAIL_LIMIT_BYTES:
+        if not ours or header != old_header or size - tail_start > TAIL_LIMIT_BYTES:
             self._write(handle, header, 0, merged)  # streaming, whole file
             return merger.result(written=True)
         tail = list(merged)  # bounded by TAIL_LIMIT_BYTES
@@ -298,6 +308,18 @@ def _identity_of_mapping(category: Category) -> Callable[[Row, str], Ident]:
 
         return single
     raise ValueError(f"unsupported key {key!r}")  # pragma: no cover - table is static
+
+
+def _first_row_width(handle: IO[bytes], header_end: int, width: int) -> None:
+    """Check the first data row's width: a tail merge parses only the last rows, and a
+    header that lost a column leaves every row (this one too) wider than itself."""
+    rows = iter_rows(handle, header_end)
+    try:
+        first = next(rows, [])
+    finally:
+        rows.close()
+    for _ in check_widths(iter([first]), width):
+        pass
 
 
 def _copy_bytes(source: IO[bytes], target: IO[bytes], length: int) -> None:
