@@ -44,7 +44,7 @@ DAMAGED = {
 
 def _assert_one_line_naming_the_state(stderr: str, state: Path) -> None:
     assert "Traceback" not in stderr
-    errors = [line for line in stderr.splitlines() if line.startswith("oura-stats: error:")]
+    errors = [line for line in stderr.splitlines() if "oura-stats: error:" in line]
     assert len(errors) == 1, stderr
     assert str(state) in errors[0]
     assert "--reset-state" in errors[0]
