@@ -4,6 +4,7 @@ what they write, and one clear line with exit 2 for every bad input."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -141,3 +142,13 @@ def test_demo_token_never_reaches_the_output(tmp_path: Path) -> None:
     assert "demo-token" not in done.stderr
     for path in (tmp_path / "d").iterdir():
         assert b"demo-token" not in path.read_bytes(), path
+
+
+def test_demo_with_db_fills_the_database_mirror_too(tmp_path: Path) -> None:
+    target = tmp_path / "demo.db"
+    done = run_cli("demo", "--output-dir", str(tmp_path / "d"), "--days", "20", "--db", str(target))
+    assert done.returncode == 0, done.stderr
+    with sqlite3.connect(target) as connection:
+        (rows,) = connection.execute("SELECT count(*) FROM daily_activity").fetchone()
+    with (tmp_path / "d" / "daily_activity.csv").open(encoding="utf-8") as handle:
+        assert rows == 20 == sum(1 for _ in handle) - 1

@@ -20,7 +20,7 @@ from oura_stats.report.daily import (
     rolling_mean,
 )
 from oura_stats.report.sources import Period, read_all
-from oura_stats.report.svg import Frame, line_path
+from oura_stats.report.svg import Frame, decimals, line_path
 
 D = dt.date(2024, 3, 1)
 UTC = dt.UTC
@@ -245,3 +245,10 @@ def test_period_limits_the_days_shown(tmp_path: Path) -> None:
 def test_local_day_never_raises(text: str) -> None:
     result = HeartRateDays(UTC).local_day(text)
     assert result is None or isinstance(result, dt.date)
+
+
+@pytest.mark.parametrize(
+    ("step", "places"), [(1.0, 0), (2.5, 1), (0.25, 2), (50.0, 0), (0.5, 1), (0.2, 1)]
+)
+def test_axis_labels_show_every_tick_exactly(step: float, places: int) -> None:
+    assert decimals(step) == places

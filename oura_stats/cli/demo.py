@@ -8,6 +8,7 @@ from pathlib import Path
 
 from oura_stats.cli.argtypes import positive_int
 from oura_stats.cli.common import Subparsers
+from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import DEMO_EXIT, epilog
 from oura_stats.demo.pipeline import run_demo
 from oura_stats.errors import ConfigError
@@ -43,6 +44,7 @@ def add_demo_command(commands: Subparsers, parents: list[argparse.ArgumentParser
         default=365,
         help=f"days of synthetic history, ending today (365; at most {MAX_DAYS})",
     )
+    add_db_option(parser)
     parser.set_defaults(handler=run_demo_command)
 
 
@@ -51,6 +53,7 @@ def run_demo_command(args: argparse.Namespace) -> int:
         raise ConfigError(f"--days {args.days} is more than {MAX_DAYS}; ask for fewer days")
     if args.output_dir.exists() and not args.output_dir.is_dir():
         raise ConfigError(f"--output-dir {args.output_dir} is a file; name a directory")
+    db = db_target(args)
     stop = threading.Event()
     install_stop_handlers(stop)
-    return run_demo(args.output_dir, args.days, stop)
+    return run_demo(args.output_dir, args.days, stop, db=db)

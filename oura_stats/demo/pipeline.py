@@ -12,6 +12,7 @@ from pathlib import Path
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.api.tokens import StaticToken
 from oura_stats.collector import DEFAULT_CONCURRENCY
+from oura_stats.db.target import Target
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
 from oura_stats.rounds import Settings, run_round
@@ -23,8 +24,9 @@ DEMO_STATE = ".oura_state.json"
 DEMO_REPORT = "report.html"
 
 
-def demo_settings(base_url: str, output_dir: Path) -> Settings:
-    """What a first `fetch` of every category into `output_dir` would use, plus the report."""
+def demo_settings(base_url: str, output_dir: Path, db: Target | None = None) -> Settings:
+    """What a first `fetch` of every category into `output_dir` would use, plus the report
+    (and the database mirror, given one)."""
     return Settings(
         base_url=base_url,
         output_dir=output_dir,
@@ -36,11 +38,17 @@ def demo_settings(base_url: str, output_dir: Path) -> Settings:
         sandbox=False,
         concurrency=DEFAULT_CONCURRENCY,
         report_path=output_dir / DEMO_REPORT,
+        db=db,
     )
 
 
 def run_demo(
-    output_dir: Path, days: int, stop: threading.Event, *, today: dt.date | None = None
+    output_dir: Path,
+    days: int,
+    stop: threading.Event,
+    *,
+    today: dt.date | None = None,
+    db: Target | None = None,
 ) -> int:
     """Serve `days` days of synthetic data ending `today` (UTC), collect it all into
     `output_dir` with the real round, write the report there; the round's exit code."""
@@ -50,7 +58,7 @@ def run_demo(
     log.info("demo: a synthetic account with %d days of data, served on 127.0.0.1", days)
     output_dir.mkdir(parents=True, exist_ok=True)
     with FakeOura(history, token=DEMO_TOKEN, today=end) as api:
-        settings = demo_settings(api.url, output_dir)
+        settings = demo_settings(api.url, output_dir, db)
         code = run_round(settings, StaticToken(DEMO_TOKEN), stop, today=lambda: end)
     log.info(
         "demo: done in %.1f s; open %s in a browser",

@@ -38,6 +38,7 @@ svg .guide.on{visibility:visible}
 details.data summary,details summary{cursor:pointer;color:#2563eb;font-size:.85rem}
 details.data .scroll,.list .scroll{max-height:22rem;overflow:auto}
 .empty{color:#6b7280;font-style:italic}
+.list{margin-bottom:1.5rem}.list td,.list th{text-align:left}
 .note{color:#4b5563;font-size:.85rem}
 #tip{position:fixed;pointer-events:none;background:#111827;color:#f9fafb;padding:.35rem .55rem;
 border-radius:.35rem;font-size:.8rem;white-space:pre;z-index:9}

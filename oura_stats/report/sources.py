@@ -207,7 +207,8 @@ def read_tags(directory: Path, period: Period) -> Iterator[Event]:
         day = parse_day(row.get("start_day"))
         if day is None or not period.holds(day):
             continue
-        name = row.get("custom_name") or (row.get("tag_type_code") or "").removeprefix("tag_")
+        code = (row.get("tag_type_code") or "").removeprefix("tag_").removeprefix("generic_")
+        name = row.get("custom_name") or code
         start = (row.get("start_time") or "")[11:16]
         yield Event(day, start, name.replace("_", " "), row.get("comment") or "")
     for row in rows(directory / "tag.csv"):

@@ -131,14 +131,14 @@ def x_ticks(days: Sequence[dt.date]) -> list[tuple[int, str]]:
     return [(i, str(d.year)) for i, d in enumerate(days) if d.month == 1 and d.day == 1]
 
 
-def axes(frame: Frame, days: Sequence[dt.date], digits: int) -> str:
+def axes(frame: Frame, days: Sequence[dt.date]) -> str:
     step = tick_step(frame.low, frame.high)
     out: list[str] = []
     value = frame.low
     while value <= frame.high + step / 1000:
         y = round(frame.y(value), 1)
         out.append(f'<path class="grid" d="M{LEFT} {num(y)}H{WIDTH - RIGHT}"/>')
-        label = f"{value:,.{max(digits, decimals(step))}f}"
+        label = f"{value:,.{decimals(step)}f}"
         out.append(f'<text class="yl" x="{LEFT - 6}" y="{num(y + 4)}">{label}</text>')
         value += step
     for index, label in x_ticks(days):
@@ -148,14 +148,19 @@ def axes(frame: Frame, days: Sequence[dt.date], digits: int) -> str:
 
 
 def decimals(step: float) -> int:
-    return 0 if step >= 1 else min(3, math.ceil(-math.log10(step)))
+    """Decimals that show every multiple of `step` exactly (2.5 needs one, 0.25 two)."""
+    for places in range(4):
+        scaled = step * 10**places
+        if abs(scaled - round(scaled)) < 1e-9:
+            return places
+    return 3
 
 
 def draw(chart: Chart, days: Sequence[dt.date], series: dict[str, Series]) -> str:
     """The chart's <svg> element for `days` (consecutive) from `series`."""
     columns = {line.key: aligned(series.get(line.key, {}), days) for line in chart.lines}
     frame = Frame(len(days), *extent(list(columns.values())))
-    body = [axes(frame, days, chart.digits)]
+    body = [axes(frame, days)]
     if chart.band is not None:
         low, high = chart.band
         color = chart.lines[0].color
