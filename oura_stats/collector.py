@@ -1,6 +1,9 @@
-"""Runs the categories: plans windows, fetches pages concurrently, stores rows, moves cursors.
+"""Runs the categories: finds where the history starts, plans windows, fetches pages
+concurrently, stores rows, moves cursors.
 
 The only module that knows the client, the flattener, the store and the state together.
+A run has two steps: the history floor (only when a category runs for the first time:
+ring set-up dates, else the first readiness score), then every remaining category at once.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from oura_stats.api.categories import BY_NAME, Category, Kind
@@ -22,12 +25,11 @@ from oura_stats.api.client import Document, OuraClient, RequestStats
 from oura_stats.api.windows import (
     EARLIEST_DAY,
     Options,
-    Window,
     day_of,
+    default_floor,
+    floor_before_first_score,
     history_floor,
-    in_window,
-    plan_window,
-    request_params,
+    needs_floor,
 )
 from oura_stats.errors import (
     AuthError,
@@ -36,9 +38,9 @@ from oura_stats.errors import (
     StopRequested,
     UnreachableError,
 )
+from oura_stats.jobs import Job, plan_job
 from oura_stats.outcome import Outcome, run_record, shared_failure
 from oura_stats.store.atomic import remove_stale_temp_files
-from oura_stats.store.csvstore import CategoryStore
 from oura_stats.store.flatten import flatten
 from oura_stats.store.state import CategoryState, State
 
@@ -47,9 +49,8 @@ log = logging.getLogger(__name__)
 DEFAULT_CONCURRENCY = 4
 RING = BY_NAME["ring_configuration"]
 READINESS = BY_NAME["daily_readiness"]
-CALIBRATION_MARGIN = dt.timedelta(days=31)
 STOPPED = "stopped before finishing; nothing of it was saved this run"
-SANDBOX_HISTORY_DAYS = 30
+_FATAL = (AuthError, StopRequested, UnreachableError)  # no category can be fetched
 
 # Called after a category's CSV is committed, with the time key of the run's oldest row.
 AfterCommit = Callable[[Category, str | None], None]
@@ -63,24 +64,6 @@ class RunConfig:
     sandbox: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
     after_commit: AfterCommit | None = None  # the database mirror, with --db
-
-
-@dataclass
-class _Job:
-    """One category in flight: its window, its rows so far, and how many requests remain."""
-
-    category: Category
-    window: Window | None
-    saved: CategoryState
-    store: CategoryStore
-    chunks: list[dict[str, str]]
-    stats: RequestStats = field(default_factory=RequestStats)
-    prefetched: list[Document] | None = None  # ring_configuration, read while planning
-    started: float = field(default_factory=time.monotonic)
-    error: str | None = None
-    remaining: int = 0
-    done: bool = False
-    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def now_utc() -> dt.datetime:
@@ -106,21 +89,23 @@ class Collector:
         self._clock = clock
         self._run_failure: str | None = None
         self._outcomes: dict[str, Outcome] = {}
-        self._extra_requests = RequestStats()
+        self._floor_stats = RequestStats()  # the floor step's requests for no selected category
+        self._early: dict[str, Job] = {}  # jobs begun by the floor step
 
     def run(self) -> list[Outcome]:
         started = self._clock()
         prepare_output_dir(self._config.output_dir)
+        saved = self._selected()
         try:
-            jobs = self._plan()
-        except (AuthError, StopRequested, UnreachableError) as error:
-            jobs = []  # nothing can be fetched: every category fails alike, said once
+            floor = self._history_floor(saved)
+            jobs = [self._early.get(c.name) or self._job(c, s, floor) for c, s in saved.items()]
+            self._execute([job for job in jobs if job.category.name not in self._outcomes])
+        except _FATAL as error:  # nothing can be fetched: every category fails alike, said once
             self._run_failure = STOPPED if isinstance(error, StopRequested) else str(error)
             for category in self._config.categories:
                 if category.name not in self._outcomes:
                     self._outcomes[category.name] = Outcome(category.name, error=self._run_failure)
                     self._report_failure(category.name, self._run_failure)
-        self._execute(jobs)
         outcomes = [self._outcomes[c.name] for c in self._config.categories]
         if self._run_failure not in (None, STOPPED):  # said once, with how many it failed
             log.error("%s", shared_failure(outcomes, str(self._run_failure)))
@@ -130,40 +115,19 @@ class Collector:
 
     @property
     def extra_requests(self) -> int:
-        """Requests made only to plan the first run (ring set-up dates, first score day)."""
-        return self._extra_requests.requests
+        """Requests the history floor step made for no selected category."""
+        return self._floor_stats.requests
 
-    # planning ---------------------------------------------------------------------------
-
-    def _plan(self) -> list[_Job]:
-        jobs: list[_Job] = []
-        deferred: list[tuple[Category, CategoryState]] = []
-        # The sandbox makes up data for any window asked: a month of it is sample enough.
-        first_day = EARLIEST_DAY
-        if self._config.sandbox:
-            first_day = self._config.options.today - dt.timedelta(days=SANDBOX_HISTORY_DAYS)
+    def _selected(self) -> dict[Category, CategoryState]:
+        """The categories this run collects, with their saved state."""
+        selected: dict[Category, CategoryState] = {}
         for category in self._config.categories:
             remove_stale_temp_files(self._config.output_dir, f"{category.name}.csv")
             if self._config.sandbox and not category.has_sandbox:
                 self._outcomes[category.name] = Outcome(category.name, skipped="no sandbox data")
-                continue
-            saved = self._saved(category)
-            if self._needs_floor(category, saved) and not self._config.sandbox:
-                deferred.append((category, saved))
             else:
-                jobs.append(self._job(category, saved, first_day))
-        if deferred:
-            floor = self._history_floor(jobs)
-            jobs = [job for job in jobs if not job.done]
-            jobs.extend(self._job(category, saved, floor) for category, saved in deferred)
-        return jobs
-
-    def _job(self, category: Category, saved: CategoryState, floor: dt.date) -> _Job:
-        window = None
-        if category.kind in (Kind.DAILY, Kind.SERIES):
-            window = plan_window(saved, self._config.options, floor)
-        store = CategoryStore(category, self._config.output_dir)
-        return _Job(category, window, saved, store, _chunks(category, window))
+                selected[category] = self._saved(category)
+        return selected
 
     def _saved(self, category: Category) -> CategoryState:
         saved = self._state.category(category.name)
@@ -176,44 +140,64 @@ class Collector:
             return CategoryState()
         return saved
 
-    def _needs_floor(self, category: Category, saved: CategoryState) -> bool:
-        """Only a first run of a category split into many requests gains from a later floor."""
-        return (
-            category.kind in (Kind.DAILY, Kind.SERIES)
-            and saved.complete_until is None
-            and self._config.options.start is None
-            and category.max_days is not None
-        )
+    def _job(self, category: Category, saved: CategoryState, floor: dt.date) -> Job:
+        return plan_job(category, saved, self._config.options, floor, self._config.output_dir)
 
-    def _history_floor(self, jobs: list[_Job]) -> dt.date:
-        """The first day worth asking for: from the rings' set-up dates, else a month before
-        the first readiness score (scores begin after the ring's calibration)."""
-        ring_docs = self._ring_documents()
-        for job in jobs:
-            if job.category is RING and ring_docs is not None:
-                job.prefetched = ring_docs  # collected from this very response
-        floor = history_floor([d.get("set_up_at") for d in ring_docs or []])
+    def _path(self, category: Category) -> str:
+        return category.sandbox_path if self._config.sandbox else category.path
+
+    # step one: the history floor ---------------------------------------------------------
+
+    def _history_floor(self, saved: dict[Category, CategoryState]) -> dt.date:
+        """The first day worth asking for on a first run: from the rings' set-up dates, else
+        a month before the first readiness score (scores begin after calibration)."""
+        options, sandbox = self._config.options, self._config.sandbox
+        default = default_floor(options, sandbox=sandbox)
+        if sandbox or not any(needs_floor(c, s, options) for c, s in saved.items()):
+            return default
+        rings = self._ring_documents(saved)
+        floor = history_floor([d.get("set_up_at") for d in rings or []])
         if floor != EARLIEST_DAY:
+            log.info("history floor %s: the rings' set-up dates", floor)
             return floor
-        first = self._first_scored_day(jobs)
-        return EARLIEST_DAY if first is None else max(EARLIEST_DAY, first - CALIBRATION_MARGIN)
+        first = self._first_scored_day(saved)
+        floor = floor_before_first_score(first)
+        log.info("history floor %s: %s", floor, f"first readiness score {first}" if first else "")
+        return floor
 
-    def _first_scored_day(self, jobs: list[_Job]) -> dt.date | None:
-        readiness = next(
-            (j for j in jobs if j.category is READINESS and j.saved.complete_until is None), None
-        )
-        if readiness is not None:  # collect it now, whole, and read its first day
-            self._run_now(readiness)
-            oldest = readiness.store.oldest_time if readiness.error is None else None
-            return day_of(oldest)
-        path = READINESS.sandbox_path if self._config.sandbox else READINESS.path
+    def _ring_documents(self, saved: dict[Category, CategoryState]) -> list[Document] | None:
+        """Every ring; when ring_configuration is selected, they are its collection."""
+        job = None
+        if RING in saved:
+            job = self._early[RING.name] = self._job(RING, saved[RING], EARLIEST_DAY)
+        stats = job.stats if job is not None else self._floor_stats
+        try:
+            rings = [
+                d for page in self._client.iter_pages(self._path(RING), {}, stats) for d in page
+            ]
+        except OuraStatsError as error:
+            if isinstance(error, _FATAL):
+                raise
+            log.info("ring set-up dates unavailable (%s)", error)
+            return None  # a selected ring_configuration then fails in its own right
+        if job is not None:
+            job.prefetched = rings
+        return rings
+
+    def _first_scored_day(self, saved: dict[Category, CategoryState]) -> dt.date | None:
+        readiness = saved.get(READINESS)
+        if readiness is not None and readiness.complete_until is None:
+            log.info("history floor: daily_readiness first, its first score bounds the rest")
+            job = self._job(READINESS, readiness, EARLIEST_DAY)
+            self._execute([job])  # collected whole (one request and its pages), then read
+            return day_of(job.store.oldest_time) if job.error is None else None
         end = self._config.options.today + dt.timedelta(days=1)
         params = {"start_date": EARLIEST_DAY.isoformat(), "end_date": end.isoformat()}
-        pages = self._client.iter_pages(path, params, self._extra_requests)
+        pages = self._client.iter_pages(self._path(READINESS), params, self._floor_stats)
         try:
             days = [str(doc.get("day")) for doc in next(pages, [])]
         except OuraStatsError as error:
-            if isinstance(error, AuthError | StopRequested | UnreachableError):
+            if isinstance(error, _FATAL):
                 raise
             log.info("first readiness day unavailable (%s)", error)
             return None
@@ -221,27 +205,9 @@ class Collector:
             pages.close()
         return day_of(min((d for d in days if d), default=None))
 
-    def _run_now(self, job: _Job) -> None:
-        job.remaining = len(job.chunks)
-        for chunk in job.chunks:
-            self._run_chunk(job, chunk)
-        job.done = True
-
-    def _ring_documents(self) -> list[Document] | None:
-        try:
-            path = RING.sandbox_path if self._config.sandbox else RING.path
-            return [
-                d for page in self._client.iter_pages(path, {}, self._extra_requests) for d in page
-            ]
-        except OuraStatsError as error:
-            if isinstance(error, AuthError | StopRequested | UnreachableError):
-                raise
-            log.info("ring set-up dates unavailable (%s); starting from %s", error, EARLIEST_DAY)
-            return None
-
     # execution --------------------------------------------------------------------------
 
-    def _execute(self, jobs: list[_Job]) -> None:
+    def _execute(self, jobs: list[Job]) -> None:
         tasks = [(job, chunk) for job in jobs for chunk in job.chunks]
         for job in jobs:
             job.remaining = len(job.chunks)
@@ -251,7 +217,7 @@ class Collector:
             for future in futures:
                 future.result()
 
-    def _run_chunk(self, job: _Job, params: dict[str, str]) -> None:
+    def _run_chunk(self, job: Job, params: dict[str, str]) -> None:
         try:
             if self._run_failure is not None:
                 self._fail(job, self._run_failure)  # the run is over for every category
@@ -274,11 +240,11 @@ class Collector:
         if last:
             self._finish(job)
 
-    def _fetch_into(self, job: _Job, params: dict[str, str]) -> None:
+    def _fetch_into(self, job: Job, params: dict[str, str]) -> None:
         if self._stop.is_set():
             raise StopRequested("stopped")
         category = job.category
-        path = category.sandbox_path if self._config.sandbox else category.path
+        path = self._path(category)
         if category.kind is Kind.SINGLE:
             job.store.add([flatten(self._client.get_object(path, job.stats))])
             return
@@ -286,26 +252,18 @@ class Collector:
             job.store.add(flatten(doc) for doc in job.prefetched)
             return
         for page in self._client.iter_pages(path, params, job.stats):
-            documents = self._kept(job, page)
+            documents = job.kept(page)
             if not job.store.add_page(documents):
                 job.store.add(flatten(doc) for doc in documents)
             if job.error is not None:  # another chunk of this category failed: stop early
                 return
 
-    @staticmethod
-    def _kept(job: _Job, page: list[Document]) -> list[Document]:
-        window, field_name = job.window, job.category.time_field
-        if window is None or not window.trim or job.category.kind is not Kind.DAILY:
-            return page
-        assert field_name is not None
-        return [doc for doc in page if in_window(str(doc.get(field_name) or ""), window)]
-
-    def _fail(self, job: _Job, message: str) -> None:
+    def _fail(self, job: Job, message: str) -> None:
         with job.lock:
             if job.error is None:
                 job.error = message
 
-    def _finish(self, job: _Job) -> None:
+    def _finish(self, job: Job) -> None:
         name = job.category.name
         outcome = Outcome(name)
         self._outcomes[name] = outcome
@@ -313,10 +271,17 @@ class Collector:
             try:
                 result = job.store.commit()
                 outcome.new, outcome.updated = result.new, result.updated
-                self._state.record_success(name, self._advanced(job))
+                success = self._clock().isoformat(timespec="seconds")
+                self._state.record_success(name, job.advanced(success))
             except Exception as error:  # a broken file fails its category, not the run
                 log.debug("%s: commit failed", name, exc_info=True)
                 job.error = f"could not merge into {job.store.path}: {error}"
+        if job.store.keyless:
+            outcome.keyless = job.store.keyless
+            log.warning(
+                "%s: skipped %d document(s) without their key (%s); e.g. %s",
+                *(name, job.store.keyless, ", ".join(job.category.key), job.store.keyless_example),
+            )
         if job.error is not None:
             job.store.discard()
             outcome.error = job.error
@@ -328,7 +293,7 @@ class Collector:
         if job.error is None and self._config.after_commit is not None:
             self._after_commit(job, outcome)
 
-    def _after_commit(self, job: _Job, outcome: Outcome) -> None:
+    def _after_commit(self, job: Job, outcome: Outcome) -> None:
         """Mirror the committed CSV; a failure fails the mirror, never the CSV."""
         assert self._config.after_commit is not None
         try:
@@ -347,19 +312,6 @@ class Collector:
         if error == self._run_failure:
             return
         log.error("%s: %s", name, error)
-
-    def _advanced(self, job: _Job) -> CategoryState:
-        saved, window, newest = job.saved, job.window, job.store.newest_time
-        success = self._clock().isoformat(timespec="seconds")
-        if window is None or not window.advances_state:
-            return CategoryState(saved.cursor, saved.complete_until, success)
-        cursor = max(filter(None, (saved.cursor, newest)), default=None)
-        complete = max(filter(None, (saved.complete_until, window.end.isoformat())))
-        return CategoryState(cursor, complete, success)
-
-
-def _chunks(category: Category, window: Window | None) -> list[dict[str, str]]:
-    return request_params(category, window) if window is not None else [{}]
 
 
 def prepare_output_dir(directory: Path) -> None:

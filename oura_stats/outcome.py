@@ -19,6 +19,7 @@ class Outcome:
     error: str | None = None
     skipped: str | None = None
     db_error: str | None = None  # the CSV is fine; its database mirror failed
+    keyless: int = 0  # documents skipped for lacking their key
 
     @property
     def ok(self) -> bool:
@@ -40,6 +41,7 @@ def run_record(
                 "error": o.error,
                 **({"skipped": o.skipped} if o.skipped else {}),
                 **({"db_error": o.db_error} if o.db_error else {}),
+                **({"without_key": o.keyless} if o.keyless else {}),
             }
             for o in outcomes
         },
@@ -48,7 +50,9 @@ def run_record(
 
 def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int = 0) -> list[str]:
     """One line per category and a total, for stderr at the end of a run."""
-    width = max((len(o.category) for o in outcomes), default=8)
+    label = "history floor"  # the floor step's requests made for no selected category
+    names = [o.category for o in outcomes] + ([label] if extra_requests else [])
+    width = max(map(len, names), default=8)
     lines = []
     for o in outcomes:
         if o.skipped:
@@ -63,6 +67,8 @@ def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int =
             f"{o.category:<{width}}  {o.new:>7,} new  {o.updated:>6,} updated  "
             f"{o.requests:>5,} requests  {o.seconds:6.1f} s  {status}"
         )
+    if extra_requests:
+        lines.append(f"{label:<{width}}  {'':29}{extra_requests:>5,} requests")
     failed = sum(1 for o in outcomes if not o.ok)
     total_requests = sum(o.requests for o in outcomes) + extra_requests
     lines.append(

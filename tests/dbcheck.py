@@ -10,8 +10,8 @@ from typing import Any
 
 from oura_stats.api.categories import BY_NAME
 from oura_stats.api.fields import field_type
-from oura_stats.store.csvfile import time_key
 from oura_stats.store.flatten import cell
+from oura_stats.store.keys import time_key
 
 
 @dataclass

@@ -17,7 +17,7 @@ from conftest import TODAY, Workspace, fetch, fetch_args, history
 
 from oura_stats.api.categories import BY_NAME
 from oura_stats.demo.server import FakeOura
-from oura_stats.store.csvfile import time_key
+from oura_stats.store.keys import time_key
 
 
 def start_fetch(api: FakeOura, ws: Workspace) -> subprocess.Popen[str]:

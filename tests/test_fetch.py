@@ -11,8 +11,8 @@ from conftest import TODAY, Workspace, fetch, history
 from oura_stats.api.categories import BY_NAME, CATEGORIES, Kind
 from oura_stats.demo.history import revise
 from oura_stats.demo.server import FakeOura, document_key
-from oura_stats.store.csvfile import time_key
 from oura_stats.store.flatten import flatten
+from oura_stats.store.keys import time_key
 
 
 def stored_keys(ws: Workspace, category: str) -> list[tuple[str, ...]]:

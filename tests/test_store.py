@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME
-from oura_stats.store.csvfile import time_key
 from oura_stats.store.csvstore import CategoryStore, MergeResult
 from oura_stats.store.flatten import flatten
+from oura_stats.store.keys import time_key
 
 HEARTRATE = BY_NAME["heartrate"]
 SLEEP = BY_NAME["daily_sleep"]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Protocol
 
 from oura_stats.api.categories import Category, Kind
-from oura_stats.store.state import CategoryState
 
 # Oura's first ring shipped in 2015: no account holds data from before this day.
 EARLIEST_DAY = dt.date(2015, 1, 1)
@@ -18,6 +18,20 @@ EMPTY_LOOKBACK_DAYS = 30
 PAD_DAYS = 1
 END_PAD_DAYS = 2
 ONE_DAY = dt.timedelta(days=1)
+# Readiness scores begin once the ring has calibrated: the history starts about this earlier.
+CALIBRATION_MARGIN = dt.timedelta(days=31)
+# The sandbox makes up data for any window asked: a month of it is sample enough.
+SANDBOX_HISTORY_DAYS = 30
+
+
+class Progress(Protocol):
+    """How far a category's stored history reaches (the state file's record of it)."""
+
+    @property
+    def cursor(self) -> str | None: ...  # the newest day or instant stored
+
+    @property
+    def complete_until(self) -> str | None: ...  # the last day the history is complete to
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,7 @@ class Options:
     end: dt.date | None = None
 
 
-def plan_window(saved: CategoryState, options: Options, floor: dt.date) -> Window:
+def plan_window(saved: Progress, options: Options, floor: dt.date) -> Window:
     """The days to fetch for one category this run."""
     # A day ahead of UTC: users east of Greenwich already live in it.
     end = options.end or options.today + ONE_DAY
@@ -115,6 +129,30 @@ def history_floor(ring_setups: list[str | None]) -> dt.date:
     if not days:
         return EARLIEST_DAY
     return min(days) - PAD_DAYS * ONE_DAY
+
+
+def default_floor(options: Options, *, sandbox: bool) -> dt.date:
+    """The first day a first run asks for when nothing bounds the history better."""
+    if sandbox:
+        return options.today - dt.timedelta(days=SANDBOX_HISTORY_DAYS)
+    return EARLIEST_DAY
+
+
+def needs_floor(category: Category, saved: Progress, options: Options) -> bool:
+    """Only a first run of a category split into many requests gains from a later floor."""
+    return (
+        category.kind in (Kind.DAILY, Kind.SERIES)
+        and saved.complete_until is None
+        and options.start is None
+        and category.max_days is not None
+    )
+
+
+def floor_before_first_score(first_scored: dt.date | None) -> dt.date:
+    """The first day worth asking for, from the day of the first readiness score."""
+    if first_scored is None:
+        return EARLIEST_DAY
+    return max(EARLIEST_DAY, first_scored - CALIBRATION_MARGIN)
 
 
 def in_window(value: str, window: Window) -> bool:

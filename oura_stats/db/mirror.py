@@ -30,7 +30,8 @@ from oura_stats.db.schema import (
 )
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError
-from oura_stats.store.csvfile import find_tail_start, iter_rows, read_header, time_key
+from oura_stats.store.csvfile import find_tail_start, iter_rows, read_header
+from oura_stats.store.keys import time_key
 from oura_stats.store.lock import Resource
 
 log = logging.getLogger(__name__)

@@ -21,6 +21,7 @@ import operator
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
 
+from oura_stats.store.keys import all_canonical
 from oura_stats.store.spool import Spool
 
 Values = tuple[Any, ...]
@@ -30,7 +31,7 @@ Block = tuple[Key, int, Key, tuple[str, ...], list[Values]]
 
 _SCALARS = frozenset({str, int, float, type(None)})
 _TEXT = {True: "true", False: "false"}
-_CANONICAL_UTC = "+00:00"
+_MISSING = frozenset({None, ""})
 _BLOCK_OVERHEAD = 120  # bytes per buffered row: tuple header and pointers
 _VALUE_OVERHEAD = 60
 
@@ -57,14 +58,13 @@ def page_block(
         positions = [columns.index(column) for column in key_columns]
     except ValueError:
         return None
-    times = list(map(operator.itemgetter(positions[0]), rows))
-    if not _canonical_times(times):
-        return None
+    if not all_canonical(list(map(operator.itemgetter(positions[0]), rows))):
+        return None  # another spelling of an instant: the general path gives it its key
     texts = filter(str.__instancecheck__, itertools.chain.from_iterable(rows))
     if "\r" in "".join(texts):
         return None
     key = _key_getter(positions)
-    if None in set(itertools.chain.from_iterable(map(key, rows))):
+    if set(itertools.chain.from_iterable(map(key, rows))) & _MISSING:
         return None  # a key part is missing: the general path handles it
     rows.sort(key=key)  # stable: of two rows with one key, the later one stays later
     if len(set(map(key, rows))) != len(rows):
@@ -79,14 +79,6 @@ def _booleans_as_text(rows: list[Values]) -> list[Values]:
         if bool in set(map(type, values)):
             columns[index] = tuple(_TEXT.get(v, v) if type(v) is bool else v for v in values)
     return list(zip(*columns, strict=True))
-
-
-def _canonical_times(times: list[Any]) -> bool:
-    """All strings of the form YYYY-MM-DDTHH:MM:SS+00:00 (checked without a Python loop)."""
-    if not all(map(str.__instancecheck__, times)):
-        return False
-    joined = "".join(times)
-    return len(joined) == 25 * len(times) and joined.count(_CANONICAL_UTC) == len(times)
 
 
 def _key_getter(positions: list[int]) -> Callable[[Values], Key]:
@@ -109,13 +101,11 @@ class BlockBuffer:
         self._spool_bytes = spool_bytes
         self._blocks: list[Block] = []
         self._size = 0
-        self.rows = 0
         self.oldest: Key | None = None
         self.newest: Key | None = None
 
     def add(self, block: Block) -> None:
         self._blocks.append(block)
-        self.rows += len(block[4])
         first, last = block[0], block[2]
         self.oldest = first if self.oldest is None else min(self.oldest, first)
         self.newest = last if self.newest is None else max(self.newest, last)

@@ -20,8 +20,8 @@ from oura_stats.store.csvfile import (
     content_end,
     read_header,
     row_starts_backwards,
-    time_key,
 )
+from oura_stats.store.keys import time_key
 
 _CHUNK = 1 << 20
 _NEITHER_QUOTE_NOR_NEWLINE = bytes(b for b in range(256) if b not in b'"\n')

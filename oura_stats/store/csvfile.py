@@ -11,10 +11,10 @@ import csv
 import io
 import os
 from collections.abc import Generator, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import IO
 
 from oura_stats.errors import OuraStatsError
+from oura_stats.store.keys import time_key
 
 _BLOCK = 1 << 16
 # The longest tail merged in memory; a run reaching further back rewrites the file streaming.
@@ -25,25 +25,6 @@ BOM = b"\xef\xbb\xbf"
 
 class CsvFormatError(OuraStatsError):
     """A CSV file on disk is not one this tool can merge into."""
-
-
-def time_key(value: str) -> str:
-    """A sortable, comparable form of a day or timestamp: UTC, without redundant zeros.
-
-    Dates and the API's usual `...+00:00` timestamps pass through untouched (the fast
-    path); any other offset is converted, so one instant always has one key.
-    """
-    if len(value) == 10 or (len(value) == 25 and value.endswith("+00:00")):
-        return value
-    if not value:
-        return value
-    try:
-        instant = datetime.fromisoformat(value)
-    except ValueError:
-        return value
-    if instant.tzinfo is None:
-        return instant.isoformat()
-    return instant.astimezone(UTC).isoformat()
 
 
 class RowWriter:

@@ -14,7 +14,7 @@ import itertools
 import mmap
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
@@ -29,11 +29,11 @@ from oura_stats.store.csvfile import (
     find_tail_start,
     iter_rows,
     read_header,
-    time_key,
     written_as_we_write,
 )
-from oura_stats.store.flatten import Row, cell
-from oura_stats.store.merge import Ident, Merged, Merger, MergeResult
+from oura_stats.store.flatten import Row, cell, flatten
+from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
+from oura_stats.store.merge import Merged, Merger, MergeResult
 from oura_stats.store.spool import Spool
 
 Document = dict[str, Any]
@@ -63,7 +63,9 @@ class CategoryStore:
         self._latest: dict[Ident, int] = {}  # id-keyed categories only: newest arrival per key
         self.newest_time: str | None = None  # largest time key added this run
         self.oldest_time: str | None = None
-        self._identity = _identity_of_mapping(category)
+        self._identity = row_identity(category)
+        self.keyless = 0  # documents without their key this run: skipped, never stored
+        self.keyless_example: str | None = None
         # A time series' first backfill keeps whole pages as blocks (see blocks.py).
         self._block_spool = Spool(directory, self.path.name)
         self._blocks: BlockBuffer | None = None
@@ -82,8 +84,17 @@ class CategoryStore:
                 return False
             block = page_block(documents, self.category.key, self._sequence + 1)
             if block is None:
-                self._demote_blocks()
-                return False
+                keyed = self._keyed(documents)  # documents without their key are skipped
+                if keyed is None:
+                    self._demote_blocks()
+                    return False
+                if not keyed:
+                    return True
+                block = page_block(keyed, self.category.key, self._sequence + 1)
+                if block is None:
+                    self._demote_blocks()
+                    self._add_locked(map(flatten, keyed))
+                    return True
             self._sequence += 1
             self._blocks.add(block)
             for column in block[3]:
@@ -91,6 +102,17 @@ class CategoryStore:
                     self._columns[column] = None
                     self._column_set.add(column)
             return True
+
+    def _keyed(self, documents: list[Document]) -> list[Document] | None:
+        """The page without its documents that lack their key (skipped), if it had any."""
+        key = self.category.key
+        keyed = [doc for doc in documents if all(doc.get(name) for name in key)]
+        if len(keyed) == len(documents):
+            return None
+        for doc in documents:
+            if not all(doc.get(name) for name in key):
+                self._skip_keyless(flatten(doc))
+        return keyed
 
     def _demote_blocks(self) -> None:
         """A page did not qualify: the blocks so far join the general path as rows."""
@@ -117,12 +139,13 @@ class CategoryStore:
         append = self._buffer.append
         sequence, size = self._sequence, self._buffer_bytes
         for row in rows:
+            order = time_key(row.get(time_field, ""))
+            ident = identity(row, order)
+            if ident is None:
+                self._skip_keyless(row)
+                continue
             if not row.keys() <= columns:
                 self._add_columns(row)
-            value = row.get(time_field, "")
-            n = len(value)
-            order = value if n == 10 or (n == 25 and value[19:] == "+00:00") else time_key(value)
-            ident = identity(row, order)
             sequence += 1
             if latest is not None:
                 latest[ident] = sequence
@@ -132,6 +155,11 @@ class CategoryStore:
                 self._spill()
                 append, size = self._buffer.append, 0
         self._sequence, self._buffer_bytes = sequence, size
+
+    def _skip_keyless(self, row: Row) -> None:
+        self.keyless += 1
+        if self.keyless_example is None:
+            self.keyless_example = describe_keyless(self.category, row)
 
     def _add_columns(self, row: Row) -> None:
         for name in row:
@@ -289,25 +317,6 @@ class CategoryStore:
                 writer.write(values)
             text.flush()
             text.detach()
-
-
-def _identity_of_mapping(category: Category) -> Callable[[Row, str], Ident]:
-    """A row's key; the time part normalised. Specialised: this runs for every row."""
-    key, time_field = category.key, category.time_field
-    if key == (time_field,):
-        return lambda _row, order: (order,)
-    if len(key) == 2 and key[0] == time_field:
-        other = key[1]
-        return lambda row, order: (order, row.get(other, ""))
-    if len(key) == 1:
-        field = key[0]
-
-        def single(row: Row, order: str) -> Ident:
-            value = row.get(field, "")
-            return (value,) if value else ("", order)  # no id: fall back to the time
-
-        return single
-    raise ValueError(f"unsupported key {key!r}")  # pragma: no cover - table is static
 
 
 def _first_row_width(handle: IO[bytes], header_end: int, width: int) -> None:

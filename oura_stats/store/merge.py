@@ -4,14 +4,14 @@ rows with the same key, and the merge counts what was new, updated or unchanged.
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from oura_stats.api.categories import Category
-from oura_stats.store.csvfile import time_key
+from oura_stats.store.keys import Ident, time_key, values_identity
 
-Ident = tuple[str, ...]
 Merged = tuple[str, Ident, list[str]]  # (time key, identity, values under the header)
+_NO_KEY: Ident = ("",)
 
 
 @dataclass
@@ -32,7 +32,7 @@ class Merger:
         self._time_index = (
             old_header.index(category.time_field) if category.time_field in old_header else None
         )
-        self._identity = _identity_of_sequence(category, old_header)
+        self._identity = values_identity(category, old_header)
         self._time_in_key = category.time_in_key
         self._new_keys = new_keys
         self._old_hashes: dict[Ident, int] = {}
@@ -64,7 +64,8 @@ class Merger:
             if pad:
                 values = values + pad  # noqa: PLW2901 - widened copy of the same row
             order = time_key(values[index]) if index is not None else ""
-            yield order, self._identity(values, order), values
+            # A row stored without its key by an older version keeps its place, matching none.
+            yield order, self._identity(values, order) or _NO_KEY, values
 
     def merge(self, old_rows: Iterator[list[str]], new_rows: Iterator[Merged]) -> Iterator[Merged]:
         old = self._old_items(old_rows)
@@ -125,16 +126,3 @@ def _tagged_order(item: tuple[Merged, int]) -> tuple[str, Ident]:
 
 def _order(item: Merged) -> tuple[str, Ident]:
     return item[0], item[1]
-
-
-def _identity_of_sequence(
-    category: Category, header: list[str]
-) -> Callable[[list[str], str], Ident]:
-    positions = [header.index(field) for field in category.key]
-    time_position = header.index(category.time_field) if category.time_field in header else -1
-
-    def identity(values: Sequence[str], order: str) -> Ident:
-        ident = tuple(order if p == time_position else values[p] for p in positions)
-        return ident if any(ident) else ("", order)
-
-    return identity

@@ -1,0 +1,101 @@
+"""The two rules that decide whether two rows are one: the time key and the row key.
+
+Every path that compares rows (rows added during a run, pages kept as blocks on a first
+backfill, rows read back from a CSV) takes its keys from here, so one instant written two
+ways, or one document fetched twice, is one row whichever way it came in.
+
+- A time key is a day as written, or an instant in UTC in one spelling
+  (`YYYY-MM-DDTHH:MM:SS+00:00`, fractions kept only when not zero).
+- A row key is the category's key fields, the time field replaced by its time key. A
+  row lacking any key field (absent or empty) has no key: it is never stored.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from oura_stats.api.categories import Category
+
+Ident = tuple[str, ...]
+
+_UTC_SECONDS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
+_CANONICAL = re.compile(rf"\d{{4}}-\d\d-\d\d|{_UTC_SECONDS}")
+_MANY_UTC_SECONDS = re.compile(f"(?:{_UTC_SECONDS})*")
+_UTC_SECONDS_LENGTH = 25
+
+
+def time_key(value: str) -> str:
+    """A sortable, comparable form of a day or timestamp: UTC, without redundant zeros.
+
+    Days and timestamps already in the canonical form pass through untouched (the fast
+    path); any other spelling or offset is converted, so one instant always has one key.
+    Text that is not a date is its own key.
+    """
+    if not value or _CANONICAL.fullmatch(value):
+        return value
+    try:
+        instant = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if instant.tzinfo is None:
+        return instant.isoformat()
+    return instant.astimezone(UTC).isoformat()
+
+
+def all_canonical(times: Sequence[Any]) -> bool:
+    """Whether every value is a timestamp whose time key is itself (checked at C speed)."""
+    if not all(map(str.__instancecheck__, times)):
+        return False
+    if set(map(len, times)) - {_UTC_SECONDS_LENGTH}:
+        return False
+    return _MANY_UTC_SECONDS.fullmatch("".join(times)) is not None
+
+
+def _with_time_key(category: Category) -> Callable[[Sequence[str], str], Ident | None]:
+    """Key parts (in key order) and the row's time key → its key, or None without one."""
+    slot = category.key.index(category.time_field) if category.time_in_key else -1
+
+    def identity(parts: Sequence[str], order: str) -> Ident | None:
+        if not all(parts):
+            return None
+        if slot < 0:
+            return tuple(parts)
+        return (*parts[:slot], order, *parts[slot + 1 :])
+
+    return identity
+
+
+def row_identity(category: Category) -> Callable[[Mapping[str, str], str], Ident | None]:
+    """The key of a flattened row (dict), given its time key; None when it lacks one."""
+    fields, finish = category.key, _with_time_key(category)
+    if len(fields) == 1:  # the common case, kept cheap: it runs for every row
+        (name,) = fields
+        slot_is_time = category.time_in_key
+
+        def single(row: Mapping[str, str], order: str) -> Ident | None:
+            value = row.get(name)
+            if not value:
+                return None
+            return (order,) if slot_is_time else (value,)
+
+        return single
+    return lambda row, order: finish([row.get(name) or "" for name in fields], order)
+
+
+def values_identity(
+    category: Category, header: Sequence[str]
+) -> Callable[[Sequence[str], str], Ident | None]:
+    """The key of a CSV row (values under `header`), given its time key; None without one."""
+    positions = [header.index(name) for name in category.key]
+    finish = _with_time_key(category)
+    return lambda values, order: finish([values[p] for p in positions], order)
+
+
+def describe_keyless(category: Category, row: Mapping[str, str]) -> str:
+    """An example of a row without its key, for the log: its time and field names only."""
+    when = row.get(category.time_field or "", "") or "no time"
+    fields = ", ".join(sorted(row)[:12]) + (", …" if len(row) > 12 else "")
+    return f"{when}, fields: {fields}"
