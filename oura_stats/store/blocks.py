@@ -18,7 +18,8 @@ import csv
 import heapq
 import itertools
 import operator
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import IO, Any
 
 from oura_stats.store.keys import all_canonical
@@ -144,52 +145,74 @@ def _reordered(rows: list[Values], columns: tuple[str, ...], header: list[str]) 
     return list(map(getter, padded))
 
 
+@dataclass
+class _Run:
+    """Rows in key order, possibly merged from several blocks: each row keeps the arrival
+    number of the page it came from (`arrivals`: one number for all, or one per row)."""
+
+    first: Key
+    last: Key
+    columns: tuple[str, ...]
+    rows: list[Values]
+    arrivals: int | list[int]
+
+    def arrivals_from(self, index: int) -> Iterable[int]:
+        if isinstance(self.arrivals, int):
+            return itertools.repeat(self.arrivals, len(self.rows) - index)
+        return self.arrivals[index:]
+
+    def aligned(self, header: list[str]) -> _Run:
+        rows = _reordered(self.rows, self.columns, header)
+        return _Run(self.first, self.last, tuple(header), rows, self.arrivals)
+
+
 def _without_overlaps(
     blocks: Iterator[Block], key_columns: tuple[str, ...]
 ) -> Iterator[tuple[tuple[str, ...], list[Values]]]:
     """Blocks in key order; where two overlap, their shared range is merged row by row."""
-    current: Block | None = None
-    for block in blocks:
+    current: _Run | None = None
+    for first, arrival, last, columns, rows in blocks:
+        block = _Run(first, last, columns, rows, arrival)
         if current is None:
             current = block
-        elif block[0] > current[2]:
-            yield current[3], current[4]
+        elif first > current.last:
+            yield current.columns, current.rows
             current = block
         else:
             before, current = _merge_overlap(current, block, key_columns)
             if before:
-                yield current[3], before
+                yield current.columns, before
     if current is not None:
-        yield current[3], current[4]
+        yield current.columns, current.rows
 
 
 def _merge_overlap(
-    older: Block, newer: Block, key_columns: tuple[str, ...]
-) -> tuple[list[Values], Block]:
-    """Split `older` where `newer` begins; merge the rest of both, newest arrival first."""
-    columns = older[3]
-    if newer[3] != columns:  # rare: two field layouts meet; align `newer` to `older`
-        header = list(dict.fromkeys(columns + newer[3]))
-        columns = tuple(header)
-        older = (older[0], older[1], older[2], columns, _reordered(older[4], older[3], header))
-        newer = (newer[0], newer[1], newer[2], columns, _reordered(newer[4], newer[3], header))
-    key = _key_getter([columns.index(column) for column in key_columns])
-    split = bisect.bisect_left(list(map(key, older[4])), newer[0])
-    before, shared_old = older[4][:split], older[4][split:]
+    older: _Run, newer: _Run, key_columns: tuple[str, ...]
+) -> tuple[list[Values], _Run]:
+    """Split `older` (the run so far) where `newer` (a block) begins; merge the rest of
+    both row by row: of two rows with one key, the one that arrived later wins."""
+    if newer.columns != older.columns:  # rare: two field layouts meet; align both
+        header = list(dict.fromkeys(older.columns + newer.columns))
+        older, newer = older.aligned(header), newer.aligned(header)
+    key = _key_getter([older.columns.index(column) for column in key_columns])
+    split = bisect.bisect_left(list(map(key, older.rows)), newer.first)
+    before, shared_old = older.rows[:split], older.rows[split:]
     # Only `newer`'s rows up to `older`'s last key can collide; the rest stay as they are.
-    cut = bisect.bisect_right(list(map(key, newer[4])), older[2])
-    shared_new, after = newer[4][:cut], newer[4][cut:]
-    tail = [(key(row), older[1], row) for row in shared_old]
-    fresh = [(key(row), newer[1], row) for row in shared_new]
-    merged: list[Values] = []
+    cut = bisect.bisect_right(list(map(key, newer.rows)), older.last)
+    shared_new, after = newer.rows[:cut], newer.rows[cut:]
+    tail = list(zip(map(key, shared_old), older.arrivals_from(split), shared_old, strict=True))
+    fresh = list(zip(map(key, shared_new), newer.arrivals_from(0), shared_new, strict=False))
+    rows: list[Values] = []
+    arrivals: list[int] = []
     last_key: Key | None = None
-    for row_key, _, row in heapq.merge(tail, fresh, key=operator.itemgetter(0, 1)):
-        if row_key == last_key:
-            merged[-1] = row  # same key, later arrival: it replaces the older row
+    for row_key, arrival, row in heapq.merge(tail, fresh, key=operator.itemgetter(0, 1)):
+        if row_key == last_key:  # same key, later arrival: it replaces the earlier row
+            rows[-1], arrivals[-1] = row, arrival
         else:
-            merged.append(row)
+            rows.append(row)
+            arrivals.append(arrival)
             last_key = row_key
-    merged.extend(after)
-    first = min(newer[0], tail[0][0]) if tail else newer[0]
-    last = max(older[2], newer[2])
-    return before, (first, max(older[1], newer[1]), last, columns, merged)
+    rows.extend(after)
+    arrivals.extend(newer.arrivals_from(cut))
+    first = min(newer.first, tail[0][0]) if tail else newer.first
+    return before, _Run(first, max(older.last, newer.last), older.columns, rows, arrivals)
