@@ -29,6 +29,7 @@ from oura_stats.api.windows import (
     default_floor,
     floor_before_first_score,
     history_floor,
+    latest_day,
     needs_floor,
 )
 from oura_stats.errors import (
@@ -50,6 +51,7 @@ DEFAULT_CONCURRENCY = 4
 RING = BY_NAME["ring_configuration"]
 READINESS = BY_NAME["daily_readiness"]
 STOPPED = "stopped before finishing; nothing of it was saved this run"
+STOPPED_KEPT = "stopped before finishing"
 _FATAL = (AuthError, StopRequested, UnreachableError)  # no category can be fetched
 
 # Called after a category's CSV is committed, with the time key of the run's oldest row.
@@ -208,21 +210,22 @@ class Collector:
     # execution --------------------------------------------------------------------------
 
     def _execute(self, jobs: list[Job]) -> None:
-        tasks = [(job, chunk) for job in jobs for chunk in job.chunks]
+        tasks = [(job, index) for job in jobs for index in range(len(job.chunks))]
         for job in jobs:
             job.remaining = len(job.chunks)
         workers = max(1, min(self._config.concurrency, len(tasks)))
         with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
-            futures = [pool.submit(self._run_chunk, job, chunk) for job, chunk in tasks]
+            futures = [pool.submit(self._run_chunk, job, index) for job, index in tasks]
             for future in futures:
                 future.result()
 
-    def _run_chunk(self, job: Job, params: dict[str, str]) -> None:
+    def _run_chunk(self, job: Job, index: int) -> None:
         try:
             if self._run_failure is not None:
                 self._fail(job, self._run_failure)  # the run is over for every category
-            elif job.error is None:
-                self._fetch_into(job, params)
+            elif job.error is None and self._fetch_into(job, job.chunks[index]):
+                with job.lock:
+                    job.completed.add(index)
         except StopRequested:
             self._fail(job, STOPPED)
         except (AuthError, UnreachableError) as error:
@@ -240,23 +243,25 @@ class Collector:
         if last:
             self._finish(job)
 
-    def _fetch_into(self, job: Job, params: dict[str, str]) -> None:
+    def _fetch_into(self, job: Job, params: dict[str, str]) -> bool:
+        """Fetch one chunk into the job's store; False when it stopped early."""
         if self._stop.is_set():
             raise StopRequested("stopped")
         category = job.category
         path = self._path(category)
         if category.kind is Kind.SINGLE:
             job.store.add([flatten(self._client.get_object(path, job.stats))])
-            return
+            return True
         if job.prefetched is not None:
             job.store.add(flatten(doc) for doc in job.prefetched)
-            return
+            return True
         for page in self._client.iter_pages(path, params, job.stats):
             documents = job.kept(page)
             if not job.store.add_page(documents):
                 job.store.add(flatten(doc) for doc in documents)
             if job.error is not None:  # another chunk of this category failed: stop early
-                return
+                return False
+        return True
 
     def _fail(self, job: Job, message: str) -> None:
         with job.lock:
@@ -267,15 +272,19 @@ class Collector:
         name = job.category.name
         outcome = Outcome(name)
         self._outcomes[name] = outcome
-        if job.error is None:
+        latest = latest_day(self._config.options)
+        partly = None
+        if job.error is None or job.keeps_part():
             try:
                 result = job.store.commit()
                 outcome.new, outcome.updated = result.new, result.updated
                 success = self._clock().isoformat(timespec="seconds")
-                self._state.record_success(name, job.advanced(success))
+                partly = job.partly_advanced(latest) if job.error is not None else None
+                self._state.record_success(name, partly or job.advanced(success, latest))
             except Exception as error:  # a broken file fails its category, not the run
                 log.debug("%s: commit failed", name, exc_info=True)
-                job.error = f"could not merge into {job.store.path}: {error}"
+                job.error = job.error or f"could not merge into {job.store.path}: {error}"
+                partly = None
         if job.store.keyless:
             outcome.keyless = job.store.keyless
             log.warning(
@@ -284,8 +293,15 @@ class Collector:
             )
         if job.error is not None:
             job.store.discard()
+            if partly is not None and job.error == STOPPED:
+                job.error = STOPPED_KEPT
             outcome.error = job.error
             self._report_failure(name, job.error)
+        if partly is not None:
+            outcome.kept_until = partly.complete_until
+            log.warning(
+                "%s: kept up to %s; the next run goes on from there", name, outcome.kept_until
+            )
         outcome.requests = job.stats.requests
         outcome.seconds = time.monotonic() - job.started
         with contextlib.suppress(OSError):
@@ -305,7 +321,7 @@ class Collector:
 
     def _report_failure(self, name: str, error: str) -> None:
         """Log a category's failure; one shared by all (401, unreachable) is logged by `run`."""
-        if error == STOPPED:
+        if error in (STOPPED, STOPPED_KEPT):
             log.info("%s: %s", name, error)
             return  # a requested stop is not a failure of the category
         self._state.record_failure(name, error, self._clock().isoformat(timespec="seconds"))

@@ -8,6 +8,7 @@ runs the requests and hands over the time of success.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import threading
 import time
 from dataclasses import dataclass, field
@@ -15,7 +16,14 @@ from pathlib import Path
 
 from oura_stats.api.categories import Category, Kind
 from oura_stats.api.client import Document, RequestStats
-from oura_stats.api.windows import Options, Window, in_window, plan_window, request_params
+from oura_stats.api.windows import (
+    ONE_DAY,
+    Options,
+    Window,
+    in_window,
+    plan_window,
+    request_params,
+)
 from oura_stats.store.csvstore import CategoryStore
 from oura_stats.store.state import CategoryState
 
@@ -34,6 +42,7 @@ class Job:
     started: float = field(default_factory=time.monotonic)
     error: str | None = None
     remaining: int = 0
+    completed: set[int] = field(default_factory=set)  # indices of the chunks fetched whole
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def kept(self, page: list[Document]) -> list[Document]:
@@ -44,14 +53,42 @@ class Job:
         assert field_name is not None
         return [doc for doc in page if in_window(str(doc.get(field_name) or ""), window)]
 
-    def advanced(self, success: str) -> CategoryState:
-        """The category's state once this job's rows are on disk."""
+    def advanced(self, success: str, latest: dt.date) -> CategoryState:
+        """The category's state once this job's rows are on disk; `latest` is the last day
+        data can exist for (tomorrow): no history is complete beyond it."""
         saved, window, newest = self.saved, self.window, self.store.newest_time
         if window is None or not window.advances_state:
             return CategoryState(saved.cursor, saved.complete_until, success)
         cursor = max(filter(None, (saved.cursor, newest)), default=None)
         complete = max(filter(None, (saved.complete_until, window.end.isoformat())))
-        return CategoryState(cursor, complete, success)
+        return CategoryState(cursor, min(complete, latest.isoformat()), success)
+
+    def covered_until(self) -> dt.date | None:
+        """The last day the leading completed requests cover without a gap (None: none)."""
+        count = next(i for i in itertools.count() if i not in self.completed)
+        if count == 0 or self.window is None:
+            return None
+        params = self.chunks[count - 1]
+        end = params.get("end_date") or params.get("end_datetime") or ""
+        # A bare end_date may be exclusive, and end_datetime is the next day's midnight.
+        return min(dt.date.fromisoformat(end[:10]) - ONE_DAY, self.window.end)
+
+    def keeps_part(self) -> bool:
+        """Whether a job that failed or stopped partway has leading requests worth keeping:
+        they complete the history without a gap up to a later day."""
+        window, covered = self.window, self.covered_until()
+        if window is None or covered is None or not window.advances_state:
+            return False
+        return covered >= window.start
+
+    def partly_advanced(self, latest: dt.date) -> CategoryState:
+        """The state once the rows of a job that failed or stopped partway are on disk: the
+        history is complete up to what its leading completed requests cover."""
+        covered, saved = self.covered_until(), self.saved
+        assert covered is not None
+        cursor = max(filter(None, (saved.cursor, self.store.newest_time)), default=None)
+        complete = max(filter(None, (saved.complete_until, covered.isoformat())))
+        return CategoryState(cursor, min(complete, latest.isoformat()), saved.last_success)
 
 
 def plan_job(

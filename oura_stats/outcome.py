@@ -20,6 +20,7 @@ class Outcome:
     skipped: str | None = None
     db_error: str | None = None  # the CSV is fine; its database mirror failed
     keyless: int = 0  # documents skipped for lacking their key
+    kept_until: str | None = None  # failed or stopped partway: the history is whole to here
 
     @property
     def ok(self) -> bool:
@@ -42,6 +43,7 @@ def run_record(
                 **({"skipped": o.skipped} if o.skipped else {}),
                 **({"db_error": o.db_error} if o.db_error else {}),
                 **({"without_key": o.keyless} if o.keyless else {}),
+                **({"kept_until": o.kept_until} if o.kept_until else {}),
             }
             for o in outcomes
         },
@@ -58,7 +60,7 @@ def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int =
         if o.skipped:
             status = f"skipped: {o.skipped}"
         elif o.error:
-            status = "FAILED"
+            status = f"FAILED, kept up to {o.kept_until}" if o.kept_until else "FAILED"
         elif o.db_error:
             status = "ok, database FAILED"
         else:

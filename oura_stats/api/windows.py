@@ -54,9 +54,13 @@ class Options:
 
 def plan_window(saved: Progress, options: Options, floor: dt.date) -> Window:
     """The days to fetch for one category this run."""
-    # A day ahead of UTC: users east of Greenwich already live in it.
-    end = options.end or options.today + ONE_DAY
+    # A day ahead of UTC: users east of Greenwich already live in it. No data lies beyond
+    # it, and a history cannot be complete past it (a state saying so is read as tomorrow).
+    latest = latest_day(options)
+    end = min(options.end or latest, latest)
     complete = day_of(saved.complete_until)
+    if complete is not None:
+        complete = min(complete, latest)
     cursor = day_of(saved.cursor)
     if options.start is not None:
         start = options.start
@@ -76,6 +80,11 @@ def plan_window(saved: Progress, options: Options, floor: dt.date) -> Window:
         trim=options.start is not None or options.end is not None,
         advances_state=advances,
     )
+
+
+def latest_day(options: Options) -> dt.date:
+    """The last day any data can exist for: tomorrow in UTC."""
+    return options.today + ONE_DAY
 
 
 def request_params(category: Category, window: Window) -> list[dict[str, str]]:

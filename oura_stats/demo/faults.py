@@ -21,6 +21,7 @@ class Fault:
     category: str
     remaining: int
     make: Callable[[Response], Response]  # turns the would-be response into the faulty one
+    when: Callable[[dict[str, str]], bool] | None = None  # only requests with such parameters
 
 
 class FaultInjection:
@@ -46,8 +47,10 @@ class FaultInjection:
         times: int = 1,
         body: Any = None,
         headers: dict[str, str] | None = None,
+        when: Callable[[dict[str, str]], bool] | None = None,
     ) -> None:
-        """Answer the next `times` requests for `category` ("*" = any) with `status`."""
+        """Answer the next `times` requests for `category` ("*" = any) with `status`
+        (only requests whose query parameters satisfy `when`, if given)."""
         if headers is None:
             headers = {"Retry-After": "1"} if status == 429 else {}
         if body is None:
@@ -57,7 +60,7 @@ class FaultInjection:
             failure = Response(status, raw, {"Content-Type": "text/plain", **headers})
         else:
             failure = json_response(status, body, headers)
-        self._add_fault(category, times, lambda _normal: failure)
+        self._add_fault(category, times, lambda _normal: failure, when)
 
     def truncate(self, category: str, *, times: int = 1) -> None:
         """Answer 200 with valid headers but only the first half of the JSON body."""
@@ -95,12 +98,20 @@ class FaultInjection:
             self._cycling.clear()
             self._rate = None
 
-    def _add_fault(self, category: str, times: int, make: Callable[[Response], Response]) -> None:
+    def _add_fault(
+        self,
+        category: str,
+        times: int,
+        make: Callable[[Response], Response],
+        when: Callable[[dict[str, str]], bool] | None = None,
+    ) -> None:
         with self.lock:
-            self._faults.append(Fault(category, times, make))
+            self._faults.append(Fault(category, times, make, when))
 
-    def _take_fault(self, category: str) -> Fault | None:
+    def _take_fault(self, category: str, params: dict[str, str]) -> Fault | None:
         for fault in self._faults:
+            if fault.when is not None and not fault.when(params):
+                continue
             if fault.category in (category, "*") and fault.remaining > 0:
                 fault.remaining -= 1
                 if fault.remaining == 0:

@@ -216,7 +216,7 @@ class FakeOura(FaultInjection):
             return detail_response(405, "Method Not Allowed")
         with self.lock:
             limited = self._rate_limited()
-            fault = None if limited else self._take_fault(category)
+            fault = None if limited else self._take_fault(category, params)
             forbidden = self._is_forbidden(category)
         if limited:
             return limited
