@@ -279,3 +279,19 @@ def test_logout_revokes_a_new_portal_grant_at_its_revoke_endpoint(tmp_path: Path
     assert not alive
     assert refreshes == 0  # the refresh token itself is revoked: no refresh first
     assert not creds.exists()
+
+
+def test_plain_scope_names_at_the_new_portal_are_not_granted_and_the_loss_is_named(
+    tmp_path: Path,
+) -> None:
+    with FakeOAuth(portal="new") as oauth:
+        result, creds = _manual_login(
+            tmp_path, oauth, "new", "--scope-prefix", "", variables={"OURA_SCOPE_PREFIX": ""}
+        )
+        asked = oauth.authorize_requests[0]["scope"].split()
+    assert result.returncode == 0, result.stderr
+    assert asked == list(NEW.default_scopes)  # the override is honoured …
+    warning = next(line for line in result.stderr.splitlines() if "lacks the scope" in line)
+    assert "daily_sleep" in warning and "heartrate" in warning  # … and what it cost is said
+    assert "only a new consent" in warning
+    assert load_credentials(creds).scopes == ()

@@ -80,7 +80,8 @@ def _add_token_url_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--token-url",
         metavar="URL",
-        help="OAuth2 token endpoint (env OURA_TOKEN_URL; default: the one that worked at login)",
+        help="OAuth2 token endpoint (env OURA_TOKEN_URL; default: at login the portal's, "
+        "afterwards the one saved at login)",
     )
 
 
@@ -91,8 +92,9 @@ def add_credential_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--auth-url",
         metavar="URL",
-        help="OAuth2 authorization URL (env OURA_AUTH_URL); only `auth login` uses it, "
-        "accepted here so one set of options and variables serves every command",
+        help="OAuth2 authorization URL (env OURA_AUTH_URL; default: the portal's consent "
+        "page); only `auth login` uses it, accepted here so one set of options and "
+        "variables serves every command",
     )
 
 
@@ -289,7 +291,10 @@ def run_login(args: argparse.Namespace) -> int:
         )
     portal = portal_named(args.portal)
     token_url = _env(args, "token_url", "OURA_TOKEN_URL")
-    prefix = args.scope_prefix if args.scope_prefix is not None else os.environ.get(SCOPE_ENV)
+    # --scope-prefix '' asks for plain names; an empty variable counts as unset.
+    prefix = (
+        args.scope_prefix if args.scope_prefix is not None else os.environ.get(SCOPE_ENV) or None
+    )
     request = LoginRequest(
         client_id=client_id,
         client_secret=_client_secret(args),
