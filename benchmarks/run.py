@@ -41,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
+from db_scenarios import db_scenarios  # noqa: E402
 from profile_cli import FunctionCost, top_functions, top_own_time, total_seconds  # noqa: E402
 
 from oura_stats.demo.history import make_history  # noqa: E402
@@ -149,14 +150,21 @@ class Scenario:
 
 
 def fetch_scenario(
-    name: str, fake: FakeOura, workdir: Path, concurrency: int | None, repeat: int = 1
+    name: str,
+    fake: FakeOura,
+    workdir: Path,
+    concurrency: int | None,
+    repeat: int = 1,
+    *,
+    extra: list[str] | None = None,
 ) -> Scenario:
     """Run `fetch` `repeat` times on the same workdir; medians of time, max of memory."""
     runs: list[ChildRun] = []
     requests: list[int] = []
     for _ in range(repeat):
         fake.clear_requests()
-        argv = [sys.executable, "-m", "oura_stats", *fetch_args(fake.url, workdir, concurrency)]
+        args = [*fetch_args(fake.url, workdir, concurrency), *(extra or [])]
+        argv = [sys.executable, "-m", "oura_stats", *args]
         runs.append(checked(run_child(argv), f"`{name}`"))
         requests.append(len(fake.requests))
     log = fake.requests
@@ -572,6 +580,9 @@ def parse_args(argv: list[str] | None) -> tuple[Config, argparse.Namespace]:
         help="also profile one more backfill (all threads) into this pstats file",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directories")
+    parser.add_argument(
+        "--no-db", action="store_true", help="skip the database mirror's scenarios (--db)"
+    )
     args = parser.parse_args(argv)
     if args.quick:
         config = Config(60, 30, args.interval, 0.005, args.repeat, args.seed)
@@ -617,6 +628,20 @@ def benchmark(config: Config, args: argparse.Namespace, tmp: Path) -> int:
         incremental = fetch_scenario(
             f"{big} incremental (no changes)", fake, tmp / "backfill", None, config.repeat
         )
+        db_rows: tuple[list[Scenario], list[Target], list[str]] = ([], [], [])
+        if not args.no_db:
+            db_rows = db_scenarios(
+                fake,
+                tmp,
+                big=big,
+                backfill=backfill,
+                incremental=incremental,
+                repeat=config.repeat,
+                fetch_scenario=fetch_scenario,
+                run_child=run_child,
+                target=Target,
+                progress=progress,
+            )
         progress(f"{big} backfill, --concurrency 1")
         serial = fetch_scenario(f"{big} backfill --concurrency 1", fake, tmp / "serial", 1)
         serial_rows = csv_rows(tmp / "serial" / "data")
@@ -663,7 +688,7 @@ def benchmark(config: Config, args: argparse.Namespace, tmp: Path) -> int:
     del data, pages
 
     scenarios = [backfill, serial, incremental, small_backfill, small_incremental]
-    scenarios += [replay, replay_startup, startup]
+    scenarios += [replay, replay_startup, startup, *db_rows[0]]
     as_is = backfill.cpu_s / floor.total_s
     processing_s = backfill.cpu_s - replay.cpu_s + floor.json_s
     without_http = processing_s / floor.total_s
@@ -693,6 +718,7 @@ def benchmark(config: Config, args: argparse.Namespace, tmp: Path) -> int:
         ),
         Target("CPU ÷ floor, as is (whole child process)", as_is, 3),
         Target("CPU ÷ floor, HTTP and start-up taken out", without_http, 3),
+        *db_rows[1],
     ]
     notes = [
         f"history: {big} ({config.days} days) ending {today} (today, UTC: the CLI plans "
@@ -719,6 +745,7 @@ def benchmark(config: Config, args: argparse.Namespace, tmp: Path) -> int:
         "the backfill's exact requests one by one, decoding each body with .json(); adding "
         "json.loads back leaves the tool's decoding, flattening, sorting, merging, writing.",
         "compare ratios across machines, not seconds.",
+        *db_rows[2],
     ]
 
     out = ["", *format_scenarios(scenarios), ""]
