@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from conftest import Workspace, fetch, run_cli
+from conftest import Workspace, fetch, fetch_args, run_cli
 from dbcheck import Db, key_of, leaves, same_value
 
 from oura_stats.api.categories import BY_NAME
@@ -149,3 +149,12 @@ def test_views_and_run_history_answer(api: FakeOura, ws: Workspace, db: Db) -> N
     runs = db.query("SELECT category, new, error FROM _runs")
     assert len(runs) == 2 * len(BY_NAME)
     assert all(error is None for _, _, error in runs)
+
+
+def test_service_rounds_keep_the_database_too(api: FakeOura, ws: Workspace, db: Db) -> None:
+    args = fetch_args(api, ws, "--categories", "daily_sleep", "--db", db.target)
+    args[0] = "service"
+    result = run_cli(*args, "--max-runs", "2", "--interval-hours", "0.0001")
+    assert result.returncode == 0, result.stderr
+    assert_mirrors_api(db, api, "daily_sleep")
+    assert db.query("SELECT count(*) FROM _runs WHERE category = 'daily_sleep'") == [(2,)]

@@ -44,7 +44,7 @@ class Database(Protocol):
 
     def record_runs(self, rows: list[Values]) -> None:
         """Insert `_runs` rows: (started, finished, category, new, updated, requests,
-        seconds, error, skipped); a run already recorded is replaced."""
+        seconds, error, skipped)."""
 
     def close(self) -> None: ...
 

@@ -139,10 +139,7 @@ class PostgresDatabase:
             cursor.executemany(
                 "INSERT INTO _runs (started, finished, category, new, updated, requests, "
                 "seconds, error, skipped) VALUES (%s::timestamptz, %s::timestamptz, %s, %s, "
-                "%s, %s, %s, %s, %s) ON CONFLICT (started, category) DO UPDATE SET "
-                "finished = EXCLUDED.finished, new = EXCLUDED.new, updated = EXCLUDED.updated, "
-                "requests = EXCLUDED.requests, seconds = EXCLUDED.seconds, "
-                "error = EXCLUDED.error, skipped = EXCLUDED.skipped",
+                "%s, %s, %s, %s, %s)",
                 rows,
             )
 

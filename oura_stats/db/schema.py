@@ -112,9 +112,9 @@ def bookkeeping_tables(dialect: str) -> list[str]:
         f"  requests {SQL_TYPES[dialect]['integer']} NOT NULL,\n"
         f"  seconds {SQL_TYPES[dialect]['number']} NOT NULL,\n"
         "  error TEXT,\n"
-        "  skipped TEXT,\n"
-        "  PRIMARY KEY (started, category)\n"
+        "  skipped TEXT\n"
         ")",
+        "CREATE INDEX IF NOT EXISTS _runs_by_category ON _runs (category, finished)",
     ]
 
 

@@ -129,7 +129,7 @@ class SqliteDatabase:
     def record_runs(self, rows: list[Values]) -> None:
         with self._lock, self._errors():
             self._conn.executemany(
-                "INSERT OR REPLACE INTO _runs (started, finished, category, new, updated, "
+                "INSERT INTO _runs (started, finished, category, new, updated, "
                 "requests, seconds, error, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
