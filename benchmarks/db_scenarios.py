@@ -11,6 +11,7 @@ import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -38,121 +39,76 @@ def postgres() -> Iterator[str | None]:
         yield url
 
 
-def db_scenarios(
-    fake: Any,
-    tmp: Path,
-    *,
-    big: str,
-    backfill: Any,
-    incremental: Any,
-    repeat: int,
-    fetch_scenario: FetchScenario,
-    run_child: Callable[[list[str]], Any],
-    target: Callable[..., Any],
-    progress: Callable[[str], None],
-) -> tuple[list[Any], list[Any], list[str]]:
-    """(scenarios, targets, notes) of the mirror."""
-    scenarios, targets, notes = [], [], []
-    sqlite_file = tmp / "db-sqlite" / "oura.db"
-    progress(f"{big} backfill --db sqlite")
-    sq_backfill = fetch_scenario(
-        f"{big} backfill --db sqlite",
-        fake,
-        tmp / "db-sqlite",
-        None,
-        extra=["--db", str(sqlite_file)],
-    )
-    progress(f"{big} incremental --db sqlite (x{repeat})")
-    sq_incremental = fetch_scenario(
-        f"{big} incremental --db sqlite",
-        fake,
-        tmp / "db-sqlite",
-        None,
-        repeat,
-        extra=["--db", str(sqlite_file)],
-    )
-    progress(f"db sync of the {big} CSVs into a new SQLite file")
-    sync_file = tmp / "db-sync" / "oura.db"
-    sync = run_child(
-        [
-            sys.executable,
-            "-m",
-            "oura_stats",
-            "db",
-            "sync",
-            "--db",
-            str(sync_file),
-            "--output-dir",
-            str(tmp / "db-sqlite" / "data"),
-            "--state-file",
-            str(tmp / "db-sync" / "state.json"),
+@dataclass
+class Bench:
+    """What run.py hands over: the server, its scenario runners and the CSV-only baseline."""
+
+    fake: Any
+    tmp: Path
+    big: str
+    backfill: Any
+    incremental: Any
+    repeat: int
+    fetch_scenario: FetchScenario
+    run_child: Callable[[list[str]], Any]
+    target: Callable[..., Any]
+    progress: Callable[[str], None]
+
+    def backend(self, kind: str, db: str, limit: float) -> tuple[list[Any], list[Any]]:
+        """A backfill and incremental runs with `--db db`, against the CSV-only ones."""
+        workdir, big = self.tmp / f"db-{kind}", self.big
+        self.progress(f"{big} backfill --db {kind}")
+        extra = ["--db", db]
+        backfill = self.fetch_scenario(
+            f"{big} backfill --db {kind}", self.fake, workdir, None, extra=extra
+        )
+        self.progress(f"{big} incremental --db {kind} (x{self.repeat})")
+        incremental = self.fetch_scenario(
+            f"{big} incremental --db {kind}", self.fake, workdir, None, self.repeat, extra=extra
+        )
+        ratio = backfill.wall_s / self.backfill.wall_s
+        added = incremental.wall_s - self.incremental.wall_s
+        targets = [
+            self.target(f"{big} backfill --db {kind} ÷ CSV only, wall", ratio, limit),
+            self.target(f"incremental --db {kind}, added wall", added, 0.3, " s"),
+            self.target(f"{big} backfill --db {kind} peak RSS", backfill.peak_rss_mb, 100, " MB"),
         ]
-    )
-    if sync.exit_code != 0:
-        raise SystemExit(f"benchmark: db sync exited with {sync.exit_code}:\n{sync.output[-2000:]}")
-    sync_scenario = type(backfill)(
-        f"db sync of the {big} CSVs (SQLite)",
-        sync.wall_s,
-        sync.cpu_s,
-        sync.peak_rss_mb,
-        sync.server_cpu_s,
-        0,
-    )
-    scenarios += [sq_backfill, sq_incremental, sync_scenario]
-    sqlite_mb = sqlite_file.stat().st_size / 1e6
-    shutil.rmtree(tmp / "db-sync", ignore_errors=True)
-    shutil.rmtree(tmp / "db-sqlite", ignore_errors=True)
-    targets += [
-        target(
-            f"{big} backfill --db sqlite ÷ CSV only, wall",
-            sq_backfill.wall_s / backfill.wall_s,
-            1.3,
-        ),
-        target(
-            "incremental --db sqlite, added wall",
-            sq_incremental.wall_s - incremental.wall_s,
-            0.3,
-            " s",
-        ),
-        target(f"{big} backfill --db sqlite peak RSS", sq_backfill.peak_rss_mb, 100, " MB"),
-        target(f"db sync of {big} into SQLite", sync.wall_s, 30, " s"),
-    ]
-    notes.append(f"the {big} SQLite file: {sqlite_mb:.0f} MB.")
+        return [backfill, incremental], targets
+
+    def sync(self, csv_dir: Path) -> tuple[Any, Any]:
+        """`db sync` of the backfill's CSVs into a new SQLite file."""
+        self.progress(f"db sync of the {self.big} CSVs into a new SQLite file")
+        workdir = self.tmp / "db-sync"
+        args = ["db", "sync", "--db", str(workdir / "oura.db"), "--output-dir", str(csv_dir)]
+        args += ["--state-file", str(workdir / "state.json")]
+        run = self.run_child([sys.executable, "-m", "oura_stats", *args])
+        if run.exit_code != 0:
+            raise SystemExit(f"benchmark: db sync exited with {run.exit_code}:\n{run.output}")
+        shutil.rmtree(workdir, ignore_errors=True)
+        name = f"db sync of the {self.big} CSVs (SQLite)"
+        scenario = type(self.backfill)(
+            name, run.wall_s, run.cpu_s, run.peak_rss_mb, run.server_cpu_s, 0
+        )
+        return scenario, self.target(f"db sync of {self.big} into SQLite", run.wall_s, 30, " s")
+
+
+def db_scenarios(bench: Bench) -> tuple[list[Any], list[Any], list[str]]:
+    """(scenarios, targets, notes) of the mirror."""
+    sqlite_file = bench.tmp / "db-sqlite" / "oura.db"
+    scenarios, targets = bench.backend("sqlite", str(sqlite_file), 1.3)
+    sync, sync_target = bench.sync(bench.tmp / "db-sqlite" / "data")
+    scenarios.append(sync)
+    targets.append(sync_target)
+    notes = [f"the {bench.big} SQLite file: {sqlite_file.stat().st_size / 1e6:.0f} MB."]
+    shutil.rmtree(bench.tmp / "db-sqlite", ignore_errors=True)
     with postgres() as url:
         if url is None:
             notes.append("PostgreSQL rows skipped: no PostgreSQL binaries or no psycopg.")
             return scenarios, targets, notes
-        progress(f"{big} backfill --db postgresql (throwaway cluster)")
-        pg_backfill = fetch_scenario(
-            f"{big} backfill --db postgresql", fake, tmp / "db-pg", None, extra=["--db", url]
-        )
-        progress(f"{big} incremental --db postgresql (x{repeat})")
-        pg_incremental = fetch_scenario(
-            f"{big} incremental --db postgresql",
-            fake,
-            tmp / "db-pg",
-            None,
-            repeat,
-            extra=["--db", url],
-        )
-        shutil.rmtree(tmp / "db-pg", ignore_errors=True)
-    scenarios += [pg_backfill, pg_incremental]
-    targets += [
-        target(
-            f"{big} backfill --db postgresql ÷ CSV only, wall",
-            pg_backfill.wall_s / backfill.wall_s,
-            1.5,
-        ),
-        target(
-            "incremental --db postgresql, added wall",
-            pg_incremental.wall_s - incremental.wall_s,
-            0.3,
-            " s",
-        ),
-        target(f"{big} backfill --db postgresql peak RSS", pg_backfill.peak_rss_mb, 100, " MB"),
-    ]
+        pg_scenarios, pg_targets = bench.backend("postgresql", url, 1.5)
+        shutil.rmtree(bench.tmp / "db-postgresql", ignore_errors=True)
     notes.append(
         "PostgreSQL: a cluster started for the benchmark on this machine (Unix socket, fsync "
         "off), so its server CPU competes with the CLI and the fake API for the cores."
     )
-    return scenarios, targets, notes
+    return scenarios + pg_scenarios, targets + pg_targets, notes

@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
-from db_scenarios import db_scenarios  # noqa: E402
+from db_scenarios import Bench, db_scenarios  # noqa: E402
 from profile_cli import FunctionCost, top_functions, top_own_time, total_seconds  # noqa: E402
 
 from oura_stats.demo.history import make_history  # noqa: E402
@@ -631,16 +631,18 @@ def benchmark(config: Config, args: argparse.Namespace, tmp: Path) -> int:
         db_rows: tuple[list[Scenario], list[Target], list[str]] = ([], [], [])
         if not args.no_db:
             db_rows = db_scenarios(
-                fake,
-                tmp,
-                big=big,
-                backfill=backfill,
-                incremental=incremental,
-                repeat=config.repeat,
-                fetch_scenario=fetch_scenario,
-                run_child=run_child,
-                target=Target,
-                progress=progress,
+                Bench(
+                    fake,
+                    tmp,
+                    big,
+                    backfill,
+                    incremental,
+                    config.repeat,
+                    fetch_scenario,
+                    run_child,
+                    Target,
+                    progress,
+                )
             )
         progress(f"{big} backfill, --concurrency 1")
         serial = fetch_scenario(f"{big} backfill --concurrency 1", fake, tmp / "serial", 1)
