@@ -9,17 +9,21 @@ lost database) is loaded from its whole CSV instead.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
+import itertools
 import logging
+import operator
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from oura_stats.api.categories import BY_NAME, Category
-from oura_stats.db.backend import Database, Values, batched
-from oura_stats.db.convert import Converter, Misfit, converter
+from oura_stats.db.backend import Database, Values
+from oura_stats.db.convert import Misfit, column_converter, converter
 from oura_stats.db.schema import (
     SQL_TYPES,
     WIDER,
@@ -30,7 +34,7 @@ from oura_stats.db.schema import (
 )
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError
-from oura_stats.store.csvfile import find_tail_start, iter_rows, read_header
+from oura_stats.store.csvfile import find_tail_start, read_header
 from oura_stats.store.keys import time_key
 from oura_stats.store.lock import Resource
 
@@ -185,8 +189,7 @@ class Mirror:
                 if column not in self._kinds[category.name]:
                     self._add_column(category, column, column_type(category, column))
             fresh = since is None and self.db.is_empty(category.name)
-            rows = self._rows(category, handle, header, header_end, since)
-            for batch in batched(rows, BATCH_ROWS):
+            for batch in self._batches(category, handle, header, header_end, since):
                 values = self._convert(category, header, batch)
                 self.db.write_rows(category, header, values, fresh=fresh)
                 count += len(values)
@@ -195,30 +198,36 @@ class Mirror:
         self._records[category.name] = state
         return count
 
-    def _rows(
+    def _batches(
         self,
         category: Category,
         handle: IO[bytes],
         header: list[str],
         header_end: int,
         since: str | None,
-    ) -> Iterator[list[str]]:
-        width = len(header)
-        keys = [header.index(k) for k in category.key if k in header]
-        start, time_index = header_end, None
+    ) -> Iterator[list[list[str]]]:
+        """The CSV's rows in batches, streamed; rows lacking a key value are left out."""
+        width, start, time_index = len(header), header_end, None
         if since is not None and category.time_field in header:
             time_index = header.index(category.time_field)
             start = find_tail_start(handle, header_end, time_index, since)
-        skipped = 0
-        floor = since or ""
-        for cells in iter_rows(handle, start):
-            row = cells if len(cells) == width else (cells + [""] * width)[:width]
-            if time_index is not None and time_key(row[time_index]) < floor:
-                continue
-            if not all(row[k] for k in keys):
-                skipped += 1
-                continue
-            yield row
+        keys = [operator.itemgetter(header.index(k)) for k in category.key if k in header]
+        handle.seek(start)
+        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
+        reader, skipped = csv.reader(text), 0
+        try:
+            while batch := list(itertools.islice(reader, BATCH_ROWS)):
+                if set(map(len, batch)) != {width}:  # a hand-edited file: pad or cut
+                    batch = [(row + [""] * width)[:width] for row in batch]
+                if time_index is not None and start == header_end:  # the tail was too long
+                    floor = since or ""
+                    batch = [row for row in batch if time_key(row[time_index]) >= floor]
+                if any("" in map(key, batch) for key in keys):
+                    kept = [row for row in batch if all(key(row) for key in keys)]
+                    skipped, batch = skipped + len(batch) - len(kept), kept
+                yield batch
+        finally:
+            text.detach()
         if skipped:
             log.warning(
                 "%s: %d rows without a value for the key %s are not in the database",
@@ -230,33 +239,20 @@ class Mirror:
     def _convert(
         self, category: Category, header: list[str], batch: list[list[str]]
     ) -> list[Values]:
-        while True:
-            converters = self._converters(category, header)
-            try:
-                return [
-                    tuple([c(v) for c, v in zip(converters, row, strict=True)]) for row in batch
-                ]
-            except Misfit:
-                self._widen_misfits(category, header, converters, batch)
-
-    def _converters(self, category: Category, header: list[str]) -> list[Converter]:
+        """The batch's values, typed column by column; a misfit widens its column first."""
+        if not batch:
+            return []
+        columns = list(zip(*batch, strict=True))
         kinds = self._kinds[category.name]
-        return [converter(self.db.dialect, kinds[column]) for column in header]
-
-    def _widen_misfits(
-        self,
-        category: Category,
-        header: list[str],
-        converters: list[Converter],
-        batch: list[list[str]],
-    ) -> None:
-        for row in batch:
-            for column, convert, value in zip(header, converters, row, strict=True):
+        converted: list[Sequence[Any]] = []
+        for name, column in zip(header, columns, strict=True):
+            while True:
                 try:
-                    convert(value)
-                except Misfit:
-                    self._widen(category, column, value)
-                    return
+                    converted.append(column_converter(self.db.dialect, kinds[name])(column))
+                    break
+                except Misfit as misfit:
+                    self._widen(category, name, misfit.value)
+        return list(zip(*converted, strict=True))
 
     def _widen(self, category: Category, column: str, value: str) -> None:
         kinds = self._kinds[category.name]

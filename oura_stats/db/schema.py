@@ -8,7 +8,7 @@ keeps the run history. The views live in `views.py`.
 
 from __future__ import annotations
 
-from oura_stats.api.categories import CATEGORIES, Category
+from oura_stats.api.categories import CATEGORIES, Category, Kind
 from oura_stats.api.fields import fields
 from oura_stats.db.views import view_statements
 
@@ -91,8 +91,13 @@ def create_table(dialect: str, category: Category) -> str:
     types = SQL_TYPES[dialect]
     lines = [f"  {quote(name)} {types[kind]}" for name, kind in table_columns(category)]
     lines.append(f"  PRIMARY KEY ({', '.join(map(quote, category.key))})")
-    body = ",\n".join(lines)
-    return f"CREATE TABLE IF NOT EXISTS {quote(category.name)} (\n{body}\n)"
+    body, options = ",\n".join(lines), table_options(dialect, category)
+    return f"CREATE TABLE IF NOT EXISTS {quote(category.name)} (\n{body}\n){options}"
+
+
+def table_options(dialect: str, category: Category) -> str:
+    """SQLite keeps a time series' small rows in key order, in one b-tree (no rowid)."""
+    return " WITHOUT ROWID" if dialect == SQLITE and category.kind is Kind.SERIES else ""
 
 
 def bookkeeping_tables(dialect: str) -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from oura_stats.api.categories import Category
 from oura_stats.db.backend import Values, first_line
-from oura_stats.db.schema import SQLITE, quote
+from oura_stats.db.schema import SQLITE, quote, table_options
 from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import DatabaseError
 
@@ -85,7 +85,8 @@ class SqliteDatabase:
             lines.append(f"PRIMARY KEY ({', '.join(map(quote, category.key))})")
             for statement in drop_statements():
                 self._conn.execute(statement)
-            self._conn.execute(f"CREATE TABLE {scratch} ({', '.join(lines)})")
+            options = table_options(self.dialect, category)
+            self._conn.execute(f"CREATE TABLE {scratch} ({', '.join(lines)}){options}")
             self._conn.execute(f"INSERT INTO {scratch} SELECT * FROM {table}")
             self._conn.execute(f"DROP TABLE {table}")
             self._conn.execute(f"ALTER TABLE {scratch} RENAME TO {table}")
