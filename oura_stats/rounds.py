@@ -17,6 +17,7 @@ from oura_stats.api.client import OuraClient
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.collector import Collector, RunConfig, prepare_output_dir
+from oura_stats.db.commits import CommitLog
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
@@ -67,7 +68,7 @@ def run_round(
             with contextlib.suppress(FileNotFoundError):
                 settings.state_path.unlink()
         state = State.load(settings.state_path)
-        mirror, db_ok = open_mirror(settings)
+        commits = CommitLog(settings.output_dir) if settings.db is not None else None
         options = Options(
             today=today(),
             lookback_days=settings.lookback_days,
@@ -80,7 +81,7 @@ def run_round(
             options=options,
             sandbox=settings.sandbox,
             concurrency=settings.concurrency,
-            after_commit=mirror.committed if mirror is not None else None,
+            after_commit=commits.add if commits is not None else None,
         )
         client = OuraClient(
             settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2
@@ -88,12 +89,9 @@ def run_round(
         try:
             collector = Collector(client, state, config, stop=stop)
             outcomes = collector.run()
-            if mirror is not None:
-                db_ok = finish_mirror(mirror, state, outcomes)
         finally:
             client.close()
-            if mirror is not None:
-                mirror.close()
+        db_ok = True if commits is None else mirror_round(settings, state, outcomes, commits)
     report(outcomes, time.monotonic() - began, collector.extra_requests)
     ok = db_ok and all(o.ok for o in outcomes)
     if settings.report_path is not None:  # after the CSVs, outside the lock
@@ -101,21 +99,27 @@ def run_round(
     return EXIT_OK if ok else EXIT_FAILED
 
 
-def open_mirror(settings: Settings) -> tuple[Mirror | None, bool]:
-    """The database mirror (with --db), and False when it cannot be opened (said once)."""
-    if settings.db is None:
-        return None, True
+def mirror_round(
+    settings: Settings, state: State, outcomes: list[Outcome], commits: CommitLog
+) -> bool:
+    """Write the round's committed CSVs into the database, bring every other table level
+    with its CSV (after a crash, say) and record the run. False when the database could
+    not be opened or written: each failure is one line, the CSVs are untouched."""
+    assert settings.db is not None
     try:
-        return Mirror.open(settings.db, settings.output_dir), True
+        mirror = Mirror.open(settings.db, settings.output_dir, commits.before)
     except DatabaseError as error:
         log.error("%s; the CSVs are still written", error)
-        return None, False
-
-
-def finish_mirror(mirror: Mirror, state: State, outcomes: list[Outcome]) -> bool:
-    """Bring every table level with its CSV (after a crash, say) and record the run."""
-    failed = {o.category for o in outcomes if o.db_error}
+        return False
+    by_name = {o.category: o for o in outcomes}
     try:
+        for category, since in commits.committed():
+            try:
+                mirror.committed(category, since)
+            except DatabaseError as error:
+                log.error("%s: %s", category.name, error)
+                by_name[category.name].db_error = str(error)
+        failed = {o.category for o in outcomes if o.db_error}
         mirror.level([c for c in CATEGORIES if c.name not in failed])
         runs = state.snapshot()["runs"]
         if runs:
@@ -123,7 +127,9 @@ def finish_mirror(mirror: Mirror, state: State, outcomes: list[Outcome]) -> bool
     except DatabaseError as error:
         log.error("%s", error)
         return False
-    return True
+    finally:
+        mirror.close()
+    return not any(o.db_error for o in outcomes)
 
 
 def report(outcomes: list[Outcome], seconds: float, extra_requests: int) -> None:

@@ -82,11 +82,11 @@ def test_value_that_does_not_fit_widens_its_column_once_and_is_kept(
 def test_missing_postgres_driver_is_a_clear_usage_error(
     api: FakeOura, ws: Workspace, tmp_path: Path
 ) -> None:
-    blocker = tmp_path / "block" / "psycopg"
-    blocker.mkdir(parents=True)
-    (blocker / "__init__.py").write_text("raise ImportError('no psycopg here')\n")
+    hide = tmp_path / "hide"  # as if psycopg were not installed
+    hide.mkdir()
+    (hide / "sitecustomize.py").write_text("import sys\nsys.modules['psycopg'] = None\n")
     root = Path(__file__).resolve().parent.parent
-    env = {"PYTHONPATH": f"{blocker.parent}:{root}"}
+    env = {"PYTHONPATH": f"{hide}:{root}"}
     result = run_cli(*_fetch_args(api, ws, "--db", "postgresql://localhost/oura"), env=env)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [

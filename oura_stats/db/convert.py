@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import math
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -225,11 +226,11 @@ def _postgres_fast(kind: str, column: Sequence[str]) -> list[Any] | None:
             pattern, parse = _PARSED[kind]
             if pattern.fullmatch(joined) is None:
                 return None
-            list(map(parse, filter(None, column)))  # no impossible dates
+            deque(map(parse, filter(None, column)), maxlen=0)  # no impossible dates
         elif kind in ("array", "object"):
             if "NaN" in joined or "Infinity" in joined or "\\u0000" in joined:
                 return None
-            list(map(json.loads, filter(None, column)))
+            deque(map(json.loads, filter(None, column)), maxlen=0)  # parsed, not kept
     except ValueError:
         return None
     return _or_none(column)

@@ -23,6 +23,7 @@ from typing import IO, Any
 
 from oura_stats.api.categories import BY_NAME, Category
 from oura_stats.db.backend import Database, Values
+from oura_stats.db.commits import csv_state, csv_states
 from oura_stats.db.convert import Misfit, column_converter, converter
 from oura_stats.db.schema import (
     SQL_TYPES,
@@ -40,16 +41,9 @@ from oura_stats.store.lock import Resource
 
 log = logging.getLogger(__name__)
 
-BATCH_ROWS = 5000
-
-
-def csv_state(path: Path) -> str | None:
-    """What identifies one version of a CSV file (each commit replaces the file)."""
-    try:
-        stat = path.stat()
-    except FileNotFoundError:
-        return None
-    return f"{stat.st_size}:{stat.st_mtime_ns}:{stat.st_ino}"
+BATCH_ROWS = 5000  # at most, and about BATCH_BYTES of CSV text (documents hold long lists)
+BATCH_BYTES = 1 << 20
+FIRST_BATCH_ROWS = 100
 
 
 def db_resources(target: Target | None) -> list[Resource]:
@@ -82,17 +76,22 @@ def open_database(target: Target) -> Database:
 class Mirror:
     """The database mirror of one output directory. Thread-safe: one table at a time."""
 
-    def __init__(self, database: Database, output_dir: Path) -> None:
+    def __init__(self, database: Database, output_dir: Path, before: dict[str, str | None]) -> None:
         self.db = database
         self._dir = output_dir
         self._lock = threading.Lock()
         self._kinds: dict[str, dict[str, str]] = {}
         self._records: dict[str, str] = {}
-        self._before: dict[str, str | None] = {}
+        self._before = dict(before)  # the CSV states when the round began
 
     @classmethod
-    def open(cls, target: Target, output_dir: Path) -> Mirror:
-        mirror = cls(open_database(target), output_dir)
+    def open(
+        cls, target: Target, output_dir: Path, before: dict[str, str | None] | None = None
+    ) -> Mirror:
+        """Connect and create what is missing of the schema. `before`: the CSV states when
+        the round began (default: now)."""
+        states = csv_states(output_dir) if before is None else before
+        mirror = cls(open_database(target), output_dir, states)
         try:
             mirror.prepare()
         except BaseException:
@@ -101,7 +100,7 @@ class Mirror:
         return mirror
 
     def prepare(self) -> None:
-        """Create what is missing of the schema; note which CSV state each table mirrors."""
+        """Create what is missing of the schema; read which CSV state each table mirrors."""
         with self._lock, self.db.transaction():
             self._load_columns()
             if not all(name in self._kinds for name in (*BY_NAME, "_mirror", "_runs")):
@@ -113,7 +112,6 @@ class Mirror:
                     if column not in self._kinds[category.name]:
                         self._add_column(category, column, kind)
             self._records = self.db.mirror_states()
-        self._before = {name: csv_state(self._path(name)) for name in BY_NAME}
 
     def close(self) -> None:
         self.db.close()
@@ -125,7 +123,8 @@ class Mirror:
         self.close()
 
     def committed(self, category: Category, since: str | None) -> None:
-        """The category's CSV was just committed holding this run's rows from `since` on."""
+        """The category's CSV was committed this round with its rows from `since` on: only
+        those are loaded, if the table was level with the CSV the round began with."""
         with self._lock:
             now = csv_state(self._path(category.name))
             recorded = self._records.get(category.name)
@@ -214,9 +213,10 @@ class Mirror:
         keys = [operator.itemgetter(header.index(k)) for k in category.key if k in header]
         handle.seek(start)
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-        reader, skipped = csv.reader(text), 0
+        reader, skipped, size = csv.reader(text), 0, FIRST_BATCH_ROWS
         try:
-            while batch := list(itertools.islice(reader, BATCH_ROWS)):
+            while batch := list(itertools.islice(reader, size)):
+                size = _batch_rows(batch)
                 if set(map(len, batch)) != {width}:  # a hand-edited file: pad or cut
                     batch = [(row + [""] * width)[:width] for row in batch]
                 if time_index is not None and start == header_end:  # the tail was too long
@@ -286,3 +286,11 @@ class Mirror:
             table: {c: kind_of_sql_type(self.db.dialect, t) for c, t in columns.items()}
             for table, columns in self.db.columns().items()
         }
+
+
+def _batch_rows(batch: list[list[str]]) -> int:
+    """How many rows like these make about BATCH_BYTES: memory stays bounded whatever a
+    row holds (a day of per-minute samples is 10 kB, a heart-rate sample 40 bytes)."""
+    sample = batch[:FIRST_BATCH_ROWS]
+    row_bytes = sum(len(cell) for row in sample for cell in row) / len(sample) + 1
+    return max(1, min(BATCH_ROWS, int(BATCH_BYTES / row_bytes)))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import threading
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -17,19 +18,24 @@ INSTALL_HINT = "PostgreSQL needs psycopg: pip install 'oura-stats[postgres]'"
 
 
 def require_driver() -> None:
-    """Fail early, as a usage error, when the optional driver is not installed."""
+    """Fail early, as a usage error, when the optional driver is not installed. Only looked
+    up, not imported: its libraries load when the database is written, after fetching."""
     try:
-        import psycopg  # noqa: F401, PLC0415 - optional dependency, imported when used
-    except ImportError as error:
-        raise ConfigError(INSTALL_HINT) from error
+        found = importlib.util.find_spec("psycopg") is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found:
+        raise ConfigError(INSTALL_HINT)
 
 
 class PostgresDatabase:
     dialect = POSTGRESQL
 
     def __init__(self, url: str, display: str) -> None:
-        require_driver()
-        import psycopg  # noqa: PLC0415 - optional dependency
+        try:
+            import psycopg  # noqa: PLC0415 - optional dependency, loaded when used
+        except ImportError as error:
+            raise ConfigError(INSTALL_HINT) from error
 
         self.display = display
         self._psycopg: Any = psycopg
@@ -59,9 +65,12 @@ class PostgresDatabase:
     def columns(self) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}
         with self._lock, self._errors():
-            rows = self._conn.execute(
-                "SELECT table_name, column_name, data_type FROM information_schema.columns "
-                "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position"
+            rows = self._conn.execute(  # the catalog: information_schema is slow to ask
+                "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod) "
+                "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+                "WHERE c.relnamespace = current_schema()::regnamespace "
+                "AND c.relkind IN ('r', 'v', 'p') AND a.attnum > 0 AND NOT a.attisdropped "
+                "ORDER BY c.relname, a.attnum"
             ).fetchall()
         for table, column, data_type in rows:
             found.setdefault(table, {})[column] = data_type
