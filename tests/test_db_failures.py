@@ -150,3 +150,16 @@ def test_schema_prints_ddl_that_builds_the_database(tmp_path: Path, pg_url: str)
             with sqlite3.connect(target) as connection:
                 connection.executescript(ddl)
                 assert connection.execute("SELECT count(*) FROM daily").fetchone() == (0,)
+
+
+def test_time_series_misfit_leaves_the_bulk_path_and_widens(
+    api: FakeOura, ws: Workspace, db: Db
+) -> None:
+    sample = dict(api.data["heartrate"][-1], bpm=72.5)
+    api.upsert_document("heartrate", sample)
+    result = fetch(api, ws, "--db", db.target, "--categories", "heartrate")
+    assert result.returncode == 0, result.stderr
+    assert "heartrate.bpm: value '72.5' does not fit its type integer" in result.stderr
+    rows = {key_of("heartrate", r): r for r in db.rows("heartrate")}
+    assert len(rows) == len({key_of("heartrate", leaves(d)) for d in api.data["heartrate"]})
+    assert float(rows[key_of("heartrate", sample)]["bpm"]) == 72.5

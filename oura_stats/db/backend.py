@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
 
 from oura_stats.api.categories import Category
 
@@ -32,10 +32,23 @@ class Database(Protocol):
 
     def is_empty(self, table: str) -> bool: ...
 
-    def write_rows(
-        self, category: Category, columns: Sequence[str], rows: list[Values], *, fresh: bool
-    ) -> None:
-        """Upsert rows by the category's key (`fresh`: the table is known to be empty)."""
+    def copy_csv(
+        self,
+        category: Category,
+        columns: Sequence[str],
+        handle: IO[bytes],
+        start: int,
+        *,
+        fresh: bool,
+    ) -> int | None:
+        """Load CSV bytes from `start` in bulk, if the database can and every value fits:
+        the rows written, else None (and nothing written)."""
+
+    def rows_writer(
+        self, category: Category, columns: Sequence[str], *, fresh: bool
+    ) -> AbstractContextManager[Callable[[list[Values]], None]]:
+        """A function that upserts batches of rows by the category's key, valid until the
+        context ends (`fresh`: the table is known to be empty)."""
 
     def mirror_states(self) -> dict[str, str]:
         """{category: CSV state} from `_mirror`."""

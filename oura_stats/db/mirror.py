@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from oura_stats.api.categories import BY_NAME, Category
+from oura_stats.api.categories import BY_NAME, Category, Kind
 from oura_stats.db.backend import Database, Values
 from oura_stats.db.commits import csv_state, csv_states
 from oura_stats.db.convert import Misfit, column_converter, converter
@@ -179,7 +179,6 @@ class Mirror:
 
     def _load(self, category: Category, state: str, since: str | None) -> int:
         """Upsert the CSV's rows (those from `since` on, else all) in one transaction."""
-        count = 0
         with self.db.transaction(), self._path(category.name).open("rb") as handle:
             if os.fstat(handle.fileno()).st_size == 0:
                 return 0
@@ -188,10 +187,16 @@ class Mirror:
                 if column not in self._kinds[category.name]:
                     self._add_column(category, column, column_type(category, column))
             fresh = since is None and self.db.is_empty(category.name)
-            for batch in self._batches(category, handle, header, header_end, since):
-                values = self._convert(category, header, batch)
-                self.db.write_rows(category, header, values, fresh=fresh)
-                count += len(values)
+            start = header_end
+            if since is not None and category.time_field in header:
+                time_index = header.index(category.time_field)
+                start = find_tail_start(handle, header_end, time_index, since)
+            count = None
+            if category.kind is Kind.SERIES:  # UTC instants only: PostgreSQL may parse them
+                count = self.db.copy_csv(category, header, handle, start, fresh=fresh)
+            if count is None:  # no bulk path, or a value that needs a look: row by row
+                batches = self._batches(category, handle, header, (header_end, start), since)
+                count = self._write(category, header, batches, fresh=fresh)
             at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self.db.save_mirror_state(category.name, state, at)
         self._records[category.name] = state
@@ -202,14 +207,16 @@ class Mirror:
         category: Category,
         handle: IO[bytes],
         header: list[str],
-        header_end: int,
+        span: tuple[int, int],
         since: str | None,
     ) -> Iterator[list[list[str]]]:
-        """The CSV's rows in batches, streamed; rows lacking a key value are left out."""
-        width, start, time_index = len(header), header_end, None
-        if since is not None and category.time_field in header:
-            time_index = header.index(category.time_field)
-            start = find_tail_start(handle, header_end, time_index, since)
+        """The CSV's rows from `span`'s start (the header's end, or where the tail search
+        found the run's oldest row) in batches, streamed; rows lacking a key value are left
+        out, and rows older than `since` when the tail search gave up."""
+        (header_end, start), width = span, len(header)
+        time_index = header.index(category.time_field) if category.time_field in header else None
+        if since is None:
+            time_index = None
         keys = [operator.itemgetter(header.index(k)) for k in category.key if k in header]
         handle.seek(start)
         text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
@@ -236,22 +243,43 @@ class Mirror:
                 ", ".join(category.key),
             )
 
-    def _convert(
-        self, category: Category, header: list[str], batch: list[list[str]]
-    ) -> list[Values]:
-        """The batch's values, typed column by column; a misfit widens its column first."""
+    def _write(
+        self,
+        category: Category,
+        header: list[str],
+        batches: Iterator[list[list[str]]],
+        *,
+        fresh: bool,
+    ) -> int:
+        """Write the batches typed; a misfit ends the writer, widens its column, and the
+        same batch starts the next writer. Returns the rows written."""
+        count, carried = 0, None
+        while True:
+            with self.db.rows_writer(category, header, fresh=fresh) as write:
+                for batch in itertools.chain([carried] if carried else [], batches):
+                    try:
+                        values = self._typed(category, header, batch)
+                    except _ColumnMisfit as misfit:
+                        carried, column, value = batch, misfit.column, misfit.value
+                        break
+                    carried = None
+                    write(values)
+                    count += len(values)
+            if carried is None:
+                return count
+            self._widen(category, column, value)
+
+    def _typed(self, category: Category, header: list[str], batch: list[list[str]]) -> list[Values]:
+        """The batch's values, typed column by column."""
         if not batch:
             return []
-        columns = list(zip(*batch, strict=True))
         kinds = self._kinds[category.name]
         converted: list[Sequence[Any]] = []
-        for name, column in zip(header, columns, strict=True):
-            while True:
-                try:
-                    converted.append(column_converter(self.db.dialect, kinds[name])(column))
-                    break
-                except Misfit as misfit:
-                    self._widen(category, name, misfit.value)
+        for name, column in zip(header, zip(*batch, strict=True), strict=True):
+            try:
+                converted.append(column_converter(self.db.dialect, kinds[name])(column))
+            except Misfit as misfit:
+                raise _ColumnMisfit(name, misfit.value) from None
         return list(zip(*converted, strict=True))
 
     def _widen(self, category: Category, column: str, value: str) -> None:
@@ -294,3 +322,9 @@ def _batch_rows(batch: list[list[str]]) -> int:
     sample = batch[:FIRST_BATCH_ROWS]
     row_bytes = sum(len(cell) for row in sample for cell in row) / len(sample) + 1
     return max(1, min(BATCH_ROWS, int(BATCH_BYTES / row_bytes)))
+
+
+class _ColumnMisfit(Exception):
+    def __init__(self, column: str, value: str) -> None:
+        super().__init__(column)
+        self.column, self.value = column, value

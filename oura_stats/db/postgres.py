@@ -5,8 +5,8 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import threading
-from collections.abc import Iterator, Sequence
-from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+from typing import IO, Any
 
 from oura_stats.api.categories import Category
 from oura_stats.db.backend import Values, first_line
@@ -14,6 +14,7 @@ from oura_stats.db.schema import POSTGRESQL, quote
 from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import ConfigError, DatabaseError
 
+COPY_CHUNK = 1 << 20
 INSTALL_HINT = "PostgreSQL needs psycopg: pip install 'oura-stats[postgres]'"
 
 
@@ -44,7 +45,9 @@ class PostgresDatabase:
             self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
         except psycopg.Error as error:
             raise DatabaseError(f"cannot connect to {display}: {first_line(error)}") from error
+        # UTC: a time series' instants are UTC by definition, even written without an offset.
         self._conn.execute("SET client_min_messages = warning")
+        self._conn.execute("SET TIME ZONE 'UTC'")
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -98,36 +101,70 @@ class PostgresDatabase:
             found = self._conn.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1")
             return found.fetchone() is None
 
-    def write_rows(
-        self, category: Category, columns: Sequence[str], rows: list[Values], *, fresh: bool
-    ) -> None:
-        names = ", ".join(map(quote, columns))
-        with self._lock, self._errors():
-            if fresh:  # an empty table takes the rows straight from COPY
-                self._copy(quote(category.name), names, rows)
-                return
-            staging = quote(f"_staging_{category.name}")
-            self._conn.execute(f"DROP TABLE IF EXISTS {staging}")
-            self._conn.execute(
-                f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
-                f"SELECT {names} FROM {quote(category.name)} WITH NO DATA"
-            )
-            self._copy(staging, names, rows)
-            updates = [
-                f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in category.key
-            ]
-            action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-            self._conn.execute(
-                f"INSERT INTO {quote(category.name)} ({names}) "
-                f"SELECT {names} FROM {staging} "
-                f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
-            )
+    def copy_csv(
+        self,
+        category: Category,
+        columns: Sequence[str],
+        handle: IO[bytes],
+        start: int,
+        *,
+        fresh: bool,
+    ) -> int | None:
+        """The CSV's bytes from `start` straight into COPY (PostgreSQL parses them): the rows
+        written, or None when a value does not fit (nothing is kept; the caller goes row by
+        row, widening columns as needed)."""
+        names, table = ", ".join(map(quote, columns)), quote(category.name)
+        staging = quote(f"_staging_{category.name}")
+        options = "WITH (FORMAT csv, ENCODING 'UTF8')"
+        try:
+            with self._lock, self._errors(), self._conn.transaction():  # a savepoint
+                if not fresh:
+                    self._create_staging(staging, names, table)
+                statement = f"COPY {table if fresh else staging} ({names}) FROM STDIN {options}"
+                with self._conn.cursor() as cursor:
+                    with cursor.copy(statement) as copy:
+                        handle.seek(start)
+                        while chunk := handle.read(COPY_CHUNK):
+                            copy.write(chunk)
+                    count = cursor.rowcount
+                if not fresh:
+                    self._conn.execute(_upsert(category, columns, staging))
+                    self._conn.execute(f"DROP TABLE {staging}")
+        except DatabaseError as error:
+            if isinstance(error.__cause__, self._psycopg.DataError | self._psycopg.IntegrityError):
+                return None
+            raise
+        return count
 
-    def _copy(self, table: str, names: str, rows: list[Values]) -> None:
-        statement = f"COPY {table} ({names}) FROM STDIN"
-        with self._conn.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row(row)
+    def _create_staging(self, staging: str, names: str, table: str) -> None:
+        self._conn.execute(f"DROP TABLE IF EXISTS {staging}")
+        self._conn.execute(
+            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+            f"SELECT {names} FROM {table} WITH NO DATA"
+        )
+
+    @contextlib.contextmanager
+    def rows_writer(
+        self, category: Category, columns: Sequence[str], *, fresh: bool
+    ) -> Iterator[Callable[[list[Values]], None]]:
+        """One COPY for all the batches written (the server ingests while the next batch is
+        converted); an empty table takes them directly, else a staging table is upserted."""
+        names, table = ", ".join(map(quote, columns)), quote(category.name)
+        staging = quote(f"_staging_{category.name}")
+        with self._lock, self._errors():
+            if not fresh:
+                self._create_staging(staging, names, table)
+            statement = f"COPY {table if fresh else staging} ({names}) FROM STDIN"
+            with self._conn.cursor() as cursor, cursor.copy(statement) as copy:
+
+                def write(rows: list[Values]) -> None:
+                    for row in rows:
+                        copy.write_row(row)
+
+                yield write
+            if not fresh:
+                self._conn.execute(_upsert(category, columns, staging))
+                self._conn.execute(f"DROP TABLE {staging}")
 
     def mirror_states(self) -> dict[str, str]:
         with self._lock, self._errors():
@@ -155,3 +192,13 @@ class PostgresDatabase:
     def close(self) -> None:
         with self._lock, contextlib.suppress(Exception):
             self._conn.close()
+
+
+def _upsert(category: Category, columns: Sequence[str], staging: str) -> str:
+    names = ", ".join(map(quote, columns))
+    updates = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in category.key]
+    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    return (
+        f"INSERT INTO {quote(category.name)} ({names}) SELECT {names} FROM {staging} "
+        f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
+    )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import IO
 
 from oura_stats.api.categories import Category
 from oura_stats.db.backend import Values, first_line
@@ -97,22 +98,39 @@ class SqliteDatabase:
         with self._lock, self._errors():
             return self._conn.execute(f"SELECT 1 FROM {quote(table)} LIMIT 1").fetchone() is None
 
-    def write_rows(
-        self, category: Category, columns: Sequence[str], rows: list[Values], *, fresh: bool
-    ) -> None:
+    def copy_csv(
+        self,
+        category: Category,
+        columns: Sequence[str],
+        handle: IO[bytes],
+        start: int,
+        *,
+        fresh: bool,
+    ) -> int | None:
+        """SQLite has no bulk path from CSV text: the caller goes row by row."""
+        return None
+
+    @contextlib.contextmanager
+    def rows_writer(
+        self, category: Category, columns: Sequence[str], *, fresh: bool
+    ) -> Iterator[Callable[[list[Values]], None]]:
+        """executemany per batch; an upsert costs SQLite next to nothing, so `fresh` (the
+        table is empty) changes nothing here, and a duplicated key cannot fail a load."""
+        del fresh
         names = ", ".join(map(quote, columns))
         marks = ", ".join("?" * len(columns))
-        statement = f"INSERT INTO {quote(category.name)} ({names}) VALUES ({marks})"
-        del fresh  # an upsert costs SQLite next to nothing, and survives a duplicated key
-        if True:
-            updates = [
-                f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in category.key
-            ]
-            target = ", ".join(map(quote, category.key))
-            action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-            statement += f" ON CONFLICT ({target}) {action}"
-        with self._lock, self._errors():
-            self._conn.executemany(statement, rows)
+        updates = [f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in category.key]
+        action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+        statement = (
+            f"INSERT INTO {quote(category.name)} ({names}) VALUES ({marks}) "
+            f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
+        )
+
+        def write(rows: list[Values]) -> None:
+            with self._lock, self._errors():
+                self._conn.executemany(statement, rows)
+
+        yield write
 
     def mirror_states(self) -> dict[str, str]:
         with self._lock, self._errors():
