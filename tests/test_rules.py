@@ -8,12 +8,15 @@ import re
 from pathlib import Path
 
 from conftest import TODAY, Workspace, fetch, history
+from hypothesis import given
+from hypothesis import strategies as st
 
 import oura_stats
 from oura_stats.api.categories import BY_NAME
 from oura_stats.demo.server import FakeOura
 from oura_stats.store.csvstore import CategoryStore
 from oura_stats.store.flatten import flatten
+from oura_stats.store.keys import all_canonical, time_key
 
 PACKAGE = Path(oura_stats.__file__).parent
 
@@ -132,3 +135,30 @@ def test_the_flattened_example_of_a_keyless_row_names_no_values(tmp_path: Path) 
     assert store.keyless == 1
     assert secret not in (store.keyless_example or "")
     assert "email" in (store.keyless_example or "")
+
+
+spellings = (
+    st.datetimes(timezones=st.just(dt.UTC))
+    .map(lambda m: m.replace(second=0, microsecond=0))
+    .map(
+        lambda moment: [
+            moment.isoformat(),
+            moment.isoformat(timespec="microseconds"),
+            moment.isoformat(timespec="milliseconds"),
+            moment.isoformat(timespec="minutes"),
+            moment.isoformat(sep=" ", timespec="seconds"),
+            moment.astimezone(dt.timezone(dt.timedelta(hours=2))).isoformat(),
+            moment.isoformat().replace("+00:00", "Z"),
+        ]
+    )
+)
+
+
+@given(spellings)
+def test_every_spelling_of_an_instant_has_one_time_key_and_one_bulk_verdict(
+    forms: list[str],
+) -> None:
+    keys = {time_key(form) for form in forms}
+    assert len(keys) == 1
+    for form in forms:  # the bulk check of the block path agrees with the single one
+        assert all_canonical([form]) == (time_key(form) == form and len(form) == 25)

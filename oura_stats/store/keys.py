@@ -21,10 +21,11 @@ from oura_stats.api.categories import Category
 
 Ident = tuple[str, ...]
 
-_UTC_SECONDS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00"
-_CANONICAL = re.compile(rf"\d{{4}}-\d\d-\d\d|{_UTC_SECONDS}")
-_MANY_UTC_SECONDS = re.compile(f"(?:{_UTC_SECONDS})*")
-_UTC_SECONDS_LENGTH = 25
+_DAY = "[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_CANONICAL = re.compile(f"{_DAY}(?:T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\\+00:00)?")
+# The same shape for many timestamps at once: every digit read as 0, one template each.
+_AS_ZEROS = str.maketrans("123456789", "000000000")
+_UTC_TEMPLATE = "0000-00-00T00:00:00+00:00"
 
 
 def time_key(value: str) -> str:
@@ -49,9 +50,12 @@ def all_canonical(times: Sequence[Any]) -> bool:
     """Whether every value is a timestamp whose time key is itself (checked at C speed)."""
     if not all(map(str.__instancecheck__, times)):
         return False
-    if set(map(len, times)) - {_UTC_SECONDS_LENGTH}:
+    if set(map(len, times)) - {len(_UTC_TEMPLATE)}:
         return False
-    return _MANY_UTC_SECONDS.fullmatch("".join(times)) is not None
+    joined = "".join(times)
+    # The template places one "+" in each; the count then says every offset is +00:00.
+    shaped = joined.translate(_AS_ZEROS) == _UTC_TEMPLATE * len(times)
+    return shaped and joined.count("+00:00") == len(times)
 
 
 def _with_time_key(category: Category) -> Callable[[Sequence[str], str], Ident | None]:
@@ -82,6 +86,14 @@ def row_identity(category: Category) -> Callable[[Mapping[str, str], str], Ident
             return (order,) if slot_is_time else (value,)
 
         return single
+    if category.time_in_key and len(fields) == 2 and fields[0] == category.time_field:
+        other = fields[1]  # heart rate: (timestamp, source), for every sample
+
+        def time_and_other(row: Mapping[str, str], order: str) -> Ident | None:
+            value = row.get(other)
+            return (order, value) if value and order else None
+
+        return time_and_other
     return lambda row, order: finish([row.get(name) or "" for name in fields], order)
 
 
