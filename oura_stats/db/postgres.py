@@ -10,7 +10,13 @@ from typing import IO, Any
 
 from oura_stats.api.categories import Category
 from oura_stats.db.backend import Values, first_line
-from oura_stats.db.schema import POSTGRESQL, quote
+from oura_stats.db.schema import (
+    POSTGRESQL,
+    quote,
+    record_run_statement,
+    save_state_statement,
+    upsert_clause,
+)
 from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import ConfigError, DatabaseError
 
@@ -113,57 +119,59 @@ class PostgresDatabase:
         """The CSV's bytes from `start` straight into COPY (PostgreSQL parses them): the rows
         written, or None when a value does not fit (nothing is kept; the caller goes row by
         row, widening columns as needed)."""
-        names, table = ", ".join(map(quote, columns)), quote(category.name)
-        staging = quote(f"_staging_{category.name}")
-        options = "WITH (FORMAT csv, ENCODING 'UTF8')"
         try:
             with self._lock, self._errors(), self._conn.transaction():  # a savepoint
-                if not fresh:
-                    self._create_staging(staging, names, table)
-                statement = f"COPY {table if fresh else staging} ({names}) FROM STDIN {options}"
-                with self._conn.cursor() as cursor:
-                    with cursor.copy(statement) as copy:
-                        handle.seek(start)
-                        while chunk := handle.read(COPY_CHUNK):
-                            copy.write(chunk)
-                    count = cursor.rowcount
-                if not fresh:
-                    self._conn.execute(_upsert(category, columns, staging))
-                    self._conn.execute(f"DROP TABLE {staging}")
+                options = "WITH (FORMAT csv, ENCODING 'UTF8')"
+                with self._copy_into(category, columns, fresh, options) as (copy, counted):
+                    handle.seek(start)
+                    while chunk := handle.read(COPY_CHUNK):
+                        copy.write(chunk)
+                count = counted[0]
         except DatabaseError as error:
             if isinstance(error.__cause__, self._psycopg.DataError | self._psycopg.IntegrityError):
                 return None
             raise
         return count
 
-    def _create_staging(self, staging: str, names: str, table: str) -> None:
-        self._conn.execute(f"DROP TABLE IF EXISTS {staging}")
-        self._conn.execute(
-            f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
-            f"SELECT {names} FROM {table} WITH NO DATA"
-        )
-
     @contextlib.contextmanager
     def rows_writer(
         self, category: Category, columns: Sequence[str], *, fresh: bool
     ) -> Iterator[Callable[[list[Values]], None]]:
         """One COPY for all the batches written (the server ingests while the next batch is
-        converted); an empty table takes them directly, else a staging table is upserted."""
+        converted)."""
+        with self._lock, self._errors(), self._copy_into(category, columns, fresh) as (copy, _):
+
+            def write(rows: list[Values]) -> None:
+                for row in rows:
+                    copy.write_row(row)
+
+            yield write
+
+    @contextlib.contextmanager
+    def _copy_into(
+        self, category: Category, columns: Sequence[str], fresh: bool, options: str = ""
+    ) -> Iterator[tuple[Any, list[int]]]:
+        """A COPY into the table when it is empty (`fresh`), else into a staging table
+        whose rows then replace or join the table's; the list gets the rows copied."""
         names, table = ", ".join(map(quote, columns)), quote(category.name)
         staging = quote(f"_staging_{category.name}")
-        with self._lock, self._errors():
+        if not fresh:
+            self._conn.execute(f"DROP TABLE IF EXISTS {staging}")
+            self._conn.execute(
+                f"CREATE TEMP TABLE {staging} ON COMMIT DROP AS "
+                f"SELECT {names} FROM {table} WITH NO DATA"
+            )
+        statement = f"COPY {table if fresh else staging} ({names}) FROM STDIN {options}"
+        counted: list[int] = []
+        with self._conn.cursor() as cursor:
+            with cursor.copy(statement) as copy:
+                yield copy, counted
+            counted.append(cursor.rowcount)
             if not fresh:
-                self._create_staging(staging, names, table)
-            statement = f"COPY {table if fresh else staging} ({names}) FROM STDIN"
-            with self._conn.cursor() as cursor, cursor.copy(statement) as copy:
-
-                def write(rows: list[Values]) -> None:
-                    for row in rows:
-                        copy.write_row(row)
-
-                yield write
-            if not fresh:
-                self._conn.execute(_upsert(category, columns, staging))
+                self._conn.execute(
+                    f"INSERT INTO {table} ({names}) SELECT {names} FROM {staging} "
+                    + upsert_clause(category, columns)
+                )
                 self._conn.execute(f"DROP TABLE {staging}")
 
     def mirror_states(self) -> dict[str, str]:
@@ -174,31 +182,13 @@ class PostgresDatabase:
     def save_mirror_state(self, category: str, csv_state: str, at: str) -> None:
         with self._lock, self._errors():
             self._conn.execute(
-                "INSERT INTO _mirror (category, csv_state, mirrored_at) "
-                "VALUES (%s, %s, %s::timestamptz) ON CONFLICT (category) DO UPDATE SET "
-                "csv_state = EXCLUDED.csv_state, mirrored_at = EXCLUDED.mirrored_at",
-                (category, csv_state, at),
+                save_state_statement("%s", "%s::timestamptz"), (category, csv_state, at)
             )
 
     def record_runs(self, rows: list[Values]) -> None:
         with self._lock, self._errors(), self._conn.cursor() as cursor:
-            cursor.executemany(
-                "INSERT INTO _runs (started, finished, category, new, updated, requests, "
-                "seconds, error, skipped) VALUES (%s::timestamptz, %s::timestamptz, %s, %s, "
-                "%s, %s, %s, %s, %s)",
-                rows,
-            )
+            cursor.executemany(record_run_statement("%s", "%s::timestamptz"), rows)
 
     def close(self) -> None:
         with self._lock, contextlib.suppress(Exception):
             self._conn.close()
-
-
-def _upsert(category: Category, columns: Sequence[str], staging: str) -> str:
-    names = ", ".join(map(quote, columns))
-    updates = [f"{quote(c)} = EXCLUDED.{quote(c)}" for c in columns if c not in category.key]
-    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-    return (
-        f"INSERT INTO {quote(category.name)} ({names}) SELECT {names} FROM {staging} "
-        f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
-    )

@@ -8,6 +8,8 @@ keeps the run history. The views live in `views.py`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from oura_stats.api.categories import CATEGORIES, Category, Kind
 from oura_stats.api.fields import fields
 from oura_stats.db.views import view_statements
@@ -132,3 +134,28 @@ def schema_statements(dialect: str) -> list[str]:
 def schema_text(dialect: str) -> str:
     """The DDL, as `oura-stats db schema` prints it."""
     return "".join(f"{statement};\n\n" for statement in schema_statements(dialect)).rstrip() + "\n"
+
+
+def upsert_clause(category: Category, columns: Sequence[str]) -> str:
+    """The ON CONFLICT clause that lets the newest row of a key win (both dialects)."""
+    updates = [f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in category.key]
+    action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
+    return f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
+
+
+def save_state_statement(mark: str, moment: str) -> str:
+    """Record which CSV state a table mirrors; `mark` is the driver's placeholder, `moment`
+    the one for a timestamp."""
+    return (
+        f"INSERT INTO _mirror (category, csv_state, mirrored_at) VALUES ({mark}, {mark}, "
+        f"{moment}) ON CONFLICT (category) DO UPDATE SET csv_state = excluded.csv_state, "
+        "mirrored_at = excluded.mirrored_at"
+    )
+
+
+def record_run_statement(mark: str, moment: str) -> str:
+    marks = ", ".join([moment, moment, *[mark] * 7])
+    return (
+        "INSERT INTO _runs (started, finished, category, new, updated, requests, seconds, "
+        f"error, skipped) VALUES ({marks})"
+    )

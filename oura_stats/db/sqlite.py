@@ -11,7 +11,14 @@ from typing import IO
 
 from oura_stats.api.categories import Category
 from oura_stats.db.backend import Values, first_line
-from oura_stats.db.schema import SQLITE, quote, table_options
+from oura_stats.db.schema import (
+    SQLITE,
+    quote,
+    record_run_statement,
+    save_state_statement,
+    table_options,
+    upsert_clause,
+)
 from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import DatabaseError
 
@@ -119,11 +126,9 @@ class SqliteDatabase:
         del fresh
         names = ", ".join(map(quote, columns))
         marks = ", ".join("?" * len(columns))
-        updates = [f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in category.key]
-        action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
         statement = (
             f"INSERT INTO {quote(category.name)} ({names}) VALUES ({marks}) "
-            f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
+            + upsert_clause(category, columns)
         )
 
         def write(rows: list[Values]) -> None:
@@ -138,20 +143,11 @@ class SqliteDatabase:
 
     def save_mirror_state(self, category: str, csv_state: str, at: str) -> None:
         with self._lock, self._errors():
-            self._conn.execute(
-                "INSERT INTO _mirror (category, csv_state, mirrored_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (category) DO UPDATE SET csv_state = excluded.csv_state, "
-                "mirrored_at = excluded.mirrored_at",
-                (category, csv_state, at),
-            )
+            self._conn.execute(save_state_statement("?", "?"), (category, csv_state, at))
 
     def record_runs(self, rows: list[Values]) -> None:
         with self._lock, self._errors():
-            self._conn.executemany(
-                "INSERT INTO _runs (started, finished, category, new, updated, "
-                "requests, seconds, error, skipped) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
+            self._conn.executemany(record_run_statement("?", "?"), rows)
 
     def close(self) -> None:
         with self._lock, contextlib.suppress(sqlite3.Error):
