@@ -21,6 +21,7 @@ from oura_stats.db.commits import CommitLog
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
+from oura_stats.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
 from oura_stats.store.lock import RunLock
@@ -45,6 +46,7 @@ class Settings:
     reset_state: bool = False
     db: Target | None = None
     report_path: Path | None = None  # rewrite this HTML report after each round
+    observer: RunObserver = NO_OBSERVER  # progress on a terminal
 
 
 def run_round(
@@ -82,6 +84,7 @@ def run_round(
             sandbox=settings.sandbox,
             concurrency=settings.concurrency,
             after_commit=commits.add if commits is not None else None,
+            observer=settings.observer,
         )
         client = OuraClient(
             settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from oura_stats.api.client import DEFAULT_BASE_URL
@@ -13,6 +15,7 @@ from oura_stats.cli.argtypes import iso_date, lookback_days, positive_int
 from oura_stats.cli.auth import add_credential_options, resolve_tokens
 from oura_stats.cli.common import Subparsers, add_category_option, collected_categories
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
+from oura_stats.cli.progress import progress_for
 from oura_stats.collector import DEFAULT_CONCURRENCY
 from oura_stats.db.postgres import require_driver
 from oura_stats.db.target import Target, parse_target
@@ -127,11 +130,16 @@ def db_target(args: argparse.Namespace) -> Target | None:
 
 
 def run_fetch(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args)
+    settings = with_progress(settings_from_args(args), args)
     tokens = token_provider(args)
     stop = threading.Event()
     received = install_stop_handlers(stop)
     return interrupted_code(run_round(settings, tokens, stop), received)
+
+
+def with_progress(settings: Settings, args: argparse.Namespace) -> Settings:
+    """A live display on stderr when it is a terminal and the run is not quiet."""
+    return replace(settings, observer=progress_for(sys.stderr, quiet=args.quiet))
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:

@@ -6,7 +6,12 @@ import argparse
 
 from oura_stats.cli.argtypes import non_negative_float, port, positive_float, positive_int
 from oura_stats.cli.common import Subparsers, add_freshness_options, policy_from_args
-from oura_stats.cli.fetch import add_collect_options, settings_from_args, token_provider
+from oura_stats.cli.fetch import (
+    add_collect_options,
+    settings_from_args,
+    token_provider,
+    with_progress,
+)
 from oura_stats.cli.helptext import SERVICE_EXIT, epilog
 from oura_stats.service import DEFAULT_HEALTH_HOST, Schedule, serve
 
@@ -80,4 +85,5 @@ def run_service(args: argparse.Namespace) -> int:
         health_host=args.health_host,
         policy=policy_from_args(args),  # checks --stale-categories even without --health-port
     )
-    return serve(schedule, settings_from_args(args), token_provider(args))
+    settings = with_progress(settings_from_args(args), args)
+    return serve(schedule, settings, token_provider(args))
