@@ -40,7 +40,7 @@ from oura_stats.errors import (
     UnreachableError,
 )
 from oura_stats.jobs import Job, plan_job
-from oura_stats.observer import NO_OBSERVER, RunObserver
+from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, run_record, shared_failure
 from oura_stats.store.atomic import remove_stale_temp_files
 from oura_stats.store.flatten import flatten
@@ -97,13 +97,6 @@ class Collector:
         self._early: dict[str, Job] = {}  # jobs begun by the floor step
 
     def run(self) -> list[Outcome]:
-        self._config.observer.run_started()
-        try:
-            return self._run()
-        finally:
-            self._config.observer.run_finished()
-
-    def _run(self) -> list[Outcome]:
         started = self._clock()
         prepare_output_dir(self._config.output_dir)
         saved = self._selected()
@@ -222,9 +215,7 @@ class Collector:
         tasks = [(job, index) for job in jobs for index in range(len(job.chunks))]
         for job in jobs:
             job.remaining = len(job.chunks)
-            window = job.window
-            first, last = (window.start, window.end) if window else (None, None)
-            self._config.observer.planned(job.category.name, first, last, len(job.chunks))
+            self._config.observer.planned(job.category.name, job.window, len(job.chunks))
         workers = max(1, min(self._config.concurrency, len(tasks)))
         with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
             futures = [pool.submit(self._run_chunk, job, index) for job, index in tasks]
@@ -272,17 +263,10 @@ class Collector:
             documents = job.kept(page)
             if not job.store.add_page(documents):
                 job.store.add(flatten(doc) for doc in documents)
-            self._observe_page(job, params, documents)
+            self._config.observer.page(job.category.name, params, documents, job.stats.requests)
             if job.error is not None:  # another chunk of this category failed: stop early
                 return False
         return True
-
-    def _observe_page(self, job: Job, params: dict[str, str], page: list[Document]) -> None:
-        field_name = job.category.time_field
-        reached = str(page[-1].get(field_name) or "") if page and field_name else None
-        self._config.observer.page(
-            job.category.name, params, len(page), job.stats.requests, reached or None
-        )
 
     def _fail(self, job: Job, message: str) -> None:
         with job.lock:
@@ -329,7 +313,6 @@ class Collector:
             self._state.save()  # the CSV is on disk: now the state may say so
         if job.error is None and self._config.after_commit is not None:
             self._after_commit(job, outcome)
-        self._config.observer.finished(name, job.error is None)
 
     def _after_commit(self, job: Job, outcome: Outcome) -> None:
         """Mirror the committed CSV; a failure fails the mirror, never the CSV."""
@@ -347,9 +330,8 @@ class Collector:
             log.info("%s: %s", name, error)
             return  # a requested stop is not a failure of the category
         self._state.record_failure(name, error, self._clock().isoformat(timespec="seconds"))
-        if error == self._run_failure:
-            return
-        log.error("%s: %s", name, error)
+        if error != self._run_failure:
+            log.error("%s: %s", name, error)
 
 
 def prepare_output_dir(directory: Path) -> None:

@@ -21,7 +21,7 @@ from oura_stats.db.commits import CommitLog
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
-from oura_stats.observer import NO_OBSERVER, RunObserver
+from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
 from oura_stats.store.lock import RunLock
@@ -91,7 +91,11 @@ def run_round(
         )
         try:
             collector = Collector(client, state, config, stop=stop)
-            outcomes = collector.run()
+            settings.observer.run_started()
+            try:
+                outcomes = collector.run()
+            finally:
+                settings.observer.run_finished()
         finally:
             client.close()
         db_ok = True if commits is None else mirror_round(settings, state, outcomes, commits)

@@ -18,7 +18,10 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO
 
-from oura_stats.observer import NO_OBSERVER, RunObserver
+from oura_stats.api.categories import BY_NAME
+from oura_stats.api.client import Document
+from oura_stats.api.windows import Window
+from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 
 REDRAW_SECONDS = 0.25
 FIRST_DRAW_SECONDS = 0.5  # runs shorter than this never show a display
@@ -32,6 +35,7 @@ class _Category:
     first: dt.date | None
     last: dt.date | None
     chunks: int
+    chunks_done: int = 0
     requests: int = 0
     rows: int = 0
     started: float | None = None
@@ -84,20 +88,15 @@ class ProgressDisplay:
         self._ticker = threading.Thread(target=self._tick, name="progress", daemon=True)
         self._ticker.start()
 
-    def planned(
-        self, category: str, first: dt.date | None, last: dt.date | None, chunks: int
-    ) -> None:
+    def planned(self, category: str, window: Window | None, chunks: int) -> None:
+        first, last = (window.start, window.end) if window else (None, None)
         with self._lock:
             self._categories[category] = _Category(first, last, chunks)
 
     def page(
-        self,
-        category: str,
-        chunk: Mapping[str, str],
-        rows: int,
-        requests: int,
-        reached: str | None,
+        self, category: str, chunk: Mapping[str, str], documents: list[Document], requests: int
     ) -> None:
+        rows, reached = len(documents), _reached(category, documents)
         with self._lock:
             entry = self._categories.get(category)
             if entry is None:
@@ -119,17 +118,14 @@ class ProgressDisplay:
     def chunk_done(self, category: str, chunk: Mapping[str, str]) -> None:
         with self._lock:
             entry = self._categories.get(category)
-            span = _span(chunk)
-            if entry is None or span is None:
+            if entry is None:
                 return
-            days = max((span[1] - span[0]).days, 1)
-            entry.spans[_key(chunk)] = (days, float(days))
-
-    def finished(self, category: str, ok: bool) -> None:
-        with self._lock:
-            entry = self._categories.get(category)
-            if entry is not None:
-                entry.done = True
+            entry.chunks_done += 1
+            entry.done = entry.chunks_done >= entry.chunks  # then it is committed at once
+            span = _span(chunk)
+            if span is not None:
+                days = max((span[1] - span[0]).days, 1)
+                entry.spans[_key(chunk)] = (days, float(days))
 
     def run_finished(self) -> None:
         self._stopped.set()
@@ -218,6 +214,15 @@ def _category_line(name: str, entry: _Category, width: int) -> str:
     if window is not None and fraction is not None:
         text += f"  {round(window * fraction):>6,} of {window:,} days"
     return text
+
+
+def _reached(category: str, documents: list[Document]) -> str | None:
+    """The time value of the page's newest (last) document."""
+    described = BY_NAME.get(category)
+    field_name = described.time_field if described else None
+    if not documents or field_name is None:
+        return None
+    return str(documents[-1].get(field_name) or "") or None
 
 
 def _key(chunk: Mapping[str, str]) -> tuple[tuple[str, str], ...]:

@@ -6,36 +6,29 @@ thread-safe, and must never raise. `NO_OBSERVER` ignores everything.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Mapping
 from typing import Protocol
+
+from oura_stats.api.client import Document
+from oura_stats.api.windows import Window
 
 
 class RunObserver(Protocol):
     def run_started(self) -> None:
         """A run begins (before any category is planned)."""
 
-    def planned(
-        self, category: str, first: dt.date | None, last: dt.date | None, chunks: int
-    ) -> None:
-        """The category will be fetched over these days (None: undated) in `chunks` requests."""
+    def planned(self, category: str, window: Window | None, chunks: int) -> None:
+        """The category will be fetched over `window` (None: undated) in `chunks` requests."""
 
     def page(
-        self,
-        category: str,
-        chunk: Mapping[str, str],
-        rows: int,
-        requests: int,
-        reached: str | None,
+        self, category: str, chunk: Mapping[str, str], documents: list[Document], requests: int
     ) -> None:
-        """A page of `rows` documents arrived for `chunk`, reaching the time value `reached`;
+        """A page of documents (oldest first) arrived for the request range `chunk`;
         `requests` is the category's count so far."""
 
     def chunk_done(self, category: str, chunk: Mapping[str, str]) -> None:
-        """One request range of the category is finished (fetched, failed or skipped)."""
-
-    def finished(self, category: str, ok: bool) -> None:
-        """The category is committed (ok) or abandoned."""
+        """One request range of the category is over (fetched, failed or skipped); after the
+        last one the category is committed or abandoned."""
 
     def run_finished(self) -> None:
         """The run is over (before its summary is written)."""
@@ -45,25 +38,15 @@ class _Ignore:
     def run_started(self) -> None:
         pass
 
-    def planned(
-        self, category: str, first: dt.date | None, last: dt.date | None, chunks: int
-    ) -> None:
+    def planned(self, category: str, window: Window | None, chunks: int) -> None:
         pass
 
     def page(
-        self,
-        category: str,
-        chunk: Mapping[str, str],
-        rows: int,
-        requests: int,
-        reached: str | None,
+        self, category: str, chunk: Mapping[str, str], documents: list[Document], requests: int
     ) -> None:
         pass
 
     def chunk_done(self, category: str, chunk: Mapping[str, str]) -> None:
-        pass
-
-    def finished(self, category: str, ok: bool) -> None:
         pass
 
     def run_finished(self) -> None:
