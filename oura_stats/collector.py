@@ -37,6 +37,7 @@ from oura_stats.errors import (
     ConfigError,
     OuraStatsError,
     StopRequested,
+    StorageError,
     UnreachableError,
 )
 from oura_stats.jobs import Job, plan_job
@@ -95,6 +96,7 @@ class Collector:
         self._outcomes: dict[str, Outcome] = {}
         self._floor_stats = RequestStats()  # the floor step's requests for no selected category
         self._early: dict[str, Job] = {}  # jobs begun by the floor step
+        self.state_saved = True  # False: the run's end could not save the state (logged)
 
     def run(self) -> list[Outcome]:
         started = self._clock()
@@ -114,7 +116,11 @@ class Collector:
         if self._run_failure not in (None, STOPPED):  # said once, with how many it failed
             log.error("%s", shared_failure(outcomes, str(self._run_failure)))
         self._state.record_run(run_record(started, self._clock(), outcomes))
-        self._state.save()
+        try:
+            self._state.save()
+        except StorageError as error:
+            log.error("%s", error)
+            self.state_saved = False
         return outcomes
 
     @property
@@ -309,7 +315,7 @@ class Collector:
             )
         outcome.requests = job.stats.requests
         outcome.seconds = time.monotonic() - job.started
-        with contextlib.suppress(OSError):
+        with contextlib.suppress(StorageError):  # the end of the run saves it again
             self._state.save()  # the CSV is on disk: now the state may say so
         if job.error is None and self._config.after_commit is not None:
             self._after_commit(job, outcome)

@@ -24,6 +24,10 @@ class LockBusyError(OuraStatsError):
     """Another oura-stats run holds the lock on the state file."""
 
 
+class StorageError(OuraStatsError):
+    """A file could not be written (disk full, read-only file system): the old file stands."""
+
+
 class StopRequested(OuraStatsError):
     """SIGTERM/SIGINT arrived; work in flight is abandoned without touching finished files."""
 

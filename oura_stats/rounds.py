@@ -100,7 +100,7 @@ def run_round(
             client.close()
         db_ok = True if commits is None else mirror_round(settings, state, outcomes, commits)
     report(outcomes, time.monotonic() - began, collector.extra_requests)
-    ok = db_ok and all(o.ok for o in outcomes)
+    ok = db_ok and collector.state_saved and all(o.ok for o in outcomes)
     if settings.report_path is not None:  # after the CSVs, outside the lock
         ok = refresh_report(settings.output_dir, settings.report_path, settings.state_path) and ok
     return EXIT_OK if ok else EXIT_FAILED

@@ -183,3 +183,6 @@ def _guarded(round_: Callable[[], int]) -> int:
     except OuraStatsError as error:
         log.error("round failed: %s", error)
         return EXIT_FAILED
+    except OSError as error:  # a file the round needed: the next round may find it fixed
+        log.error("round failed: %s", error)
+        return EXIT_FAILED

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from oura_stats.api.categories import Category, Kind
+from oura_stats.errors import StorageError
 from oura_stats.store.atomic import atomic_binary_writer, atomic_writer, write_text_atomic
 from oura_stats.store.blocks import BlockBuffer, page_block, write_blocks
 from oura_stats.store.csvfile import (
@@ -204,6 +205,8 @@ class CategoryStore:
                     return self._write_new_file()
                 with self.path.open("rb") as handle:
                     return self._merge_into(handle)
+            except OSError as error:  # disk full, read-only: the old file is untouched
+                raise StorageError(error.strerror or str(error)) from error
             finally:
                 self._buffer = []
                 self._blocks = None

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from oura_stats.errors import ConfigError
+from oura_stats.errors import ConfigError, StorageError
 from oura_stats.scrub import scrub
 from oura_stats.store.atomic import write_text_atomic
 from oura_stats.store.stateshape import shape_problem
@@ -92,9 +92,18 @@ class State:
             return copy.deepcopy(self._data)
 
     def save(self) -> None:
+        """Replace the file; on a full disk or read-only file system the old file stands
+        (it claims no more than the CSVs hold) and StorageError says why."""
         with self._lock:
             text = json.dumps(self._data, indent=2, sort_keys=True) + "\n"
-            write_text_atomic(self.path, text)
+            try:
+                write_text_atomic(self.path, text)
+            except OSError as error:
+                raise StorageError(
+                    f"cannot save the state file {self.path}: {error.strerror or error}; the "
+                    "CSVs are whole, and the next run fetches again what this one could not "
+                    "record"
+                ) from error
 
 
 def _parse(path: Path, raw: bytes) -> dict[str, Any]:
