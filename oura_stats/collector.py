@@ -37,7 +37,6 @@ from oura_stats.errors import (
     ConfigError,
     OuraStatsError,
     StopRequested,
-    StorageError,
     UnreachableError,
 )
 from oura_stats.jobs import Job, plan_job
@@ -69,6 +68,7 @@ class RunConfig:
     concurrency: int = DEFAULT_CONCURRENCY
     after_commit: AfterCommit | None = None  # the database mirror, with --db
     observer: RunObserver = NO_OBSERVER  # the terminal progress display, on a TTY
+    personal_info: Document | None = None  # already fetched (to identify the account)
 
 
 def now_utc() -> dt.datetime:
@@ -96,7 +96,6 @@ class Collector:
         self._outcomes: dict[str, Outcome] = {}
         self._floor_stats = RequestStats()  # the floor step's requests for no selected category
         self._early: dict[str, Job] = {}  # jobs begun by the floor step
-        self.state_saved = True  # False: the run's end could not save the state (logged)
 
     def run(self) -> list[Outcome]:
         started = self._clock()
@@ -116,12 +115,7 @@ class Collector:
         if self._run_failure not in (None, STOPPED):  # said once, with how many it failed
             log.error("%s", shared_failure(outcomes, str(self._run_failure)))
         self._state.record_run(run_record(started, self._clock(), outcomes))
-        try:
-            self._state.save()
-        except StorageError as error:
-            log.error("%s", error)
-            self.state_saved = False
-        return outcomes
+        return outcomes  # the caller saves the state
 
     @property
     def extra_requests(self) -> int:
@@ -157,7 +151,6 @@ class Collector:
         return category.sandbox_path if self._config.sandbox else category.path
 
     # step one: the history floor ---------------------------------------------------------
-
     def _history_floor(self, saved: dict[Category, CategoryState]) -> dt.date:
         """The first day worth asking for on a first run: from the rings' set-up dates, else
         a month before the first readiness score (scores begin after calibration)."""
@@ -259,8 +252,9 @@ class Collector:
             raise StopRequested("stopped")
         category = job.category
         path = self._path(category)
-        if category.kind is Kind.SINGLE:
-            job.store.add([flatten(self._client.get_object(path, job.stats))])
+        if category.kind is Kind.SINGLE:  # personal_info, perhaps fetched to name the account
+            document = self._config.personal_info or self._client.get_object(path, job.stats)
+            job.store.add([flatten(document)])
             return True
         if job.prefetched is not None:
             job.store.add(flatten(doc) for doc in job.prefetched)
@@ -315,7 +309,7 @@ class Collector:
             )
         outcome.requests = job.stats.requests
         outcome.seconds = time.monotonic() - job.started
-        with contextlib.suppress(StorageError):  # the end of the run saves it again
+        with contextlib.suppress(OuraStatsError):  # a full disk: the run's end says so
             self._state.save()  # the CSV is on disk: now the state may say so
         if job.error is None and self._config.after_commit is not None:
             self._after_commit(job, outcome)

@@ -50,10 +50,15 @@ def run_record(
     }
 
 
-def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int = 0) -> list[str]:
+def summary_lines(
+    outcomes: list[Outcome], seconds: float, extra_requests: int = 0, *, account_requests: int = 0
+) -> list[str]:
     """One line per category and a total, for stderr at the end of a run."""
-    label = "history floor"  # the floor step's requests made for no selected category
-    names = [o.category for o in outcomes] + ([label] if extra_requests else [])
+    # requests made for no selected category: the floor step's, and naming the account
+    extras = [
+        (k, n) for k, n in (("history floor", extra_requests), ("account", account_requests)) if n
+    ]
+    names = [o.category for o in outcomes] + [label for label, _ in extras]
     width = max(map(len, names), default=8)
     lines = []
     for o in outcomes:
@@ -69,10 +74,9 @@ def summary_lines(outcomes: list[Outcome], seconds: float, extra_requests: int =
             f"{o.category:<{width}}  {o.new:>7,} new  {o.updated:>6,} updated  "
             f"{o.requests:>5,} requests  {o.seconds:6.1f} s  {status}"
         )
-    if extra_requests:
-        lines.append(f"{label:<{width}}  {'':29}{extra_requests:>5,} requests")
+    lines.extend(f"{label:<{width}}  {'':29}{count:>5,} requests" for label, count in extras)
     failed = sum(1 for o in outcomes if not o.ok)
-    total_requests = sum(o.requests for o in outcomes) + extra_requests
+    total_requests = sum(o.requests for o in outcomes) + sum(count for _, count in extras)
     lines.append(
         f"total: {sum(o.new for o in outcomes):,} new, {sum(o.updated for o in outcomes):,} "
         f"updated, {total_requests:,} requests in {seconds:.1f} s; "

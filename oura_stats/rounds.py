@@ -12,22 +12,35 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from oura_stats.api.categories import CATEGORIES, Category
-from oura_stats.api.client import OuraClient
+from oura_stats.api.categories import BY_NAME, CATEGORIES, Category
+from oura_stats.api.client import Document, OuraClient, RequestStats, RetryPolicy
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.collector import Collector, RunConfig, prepare_output_dir
 from oura_stats.db.commits import CommitLog
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.target import Target
-from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
+from oura_stats.errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    ConfigError,
+    DatabaseError,
+    OuraStatsError,
+    StorageError,
+)
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
 from oura_stats.store.lock import RunLock
+from oura_stats.store.source import Source, merged, mismatch_message, same_source
 from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
+
+# Identifying the account is worth one quick request, not a round of backoff: on failure
+# the collection itself retries and reports.
+PERSONAL_INFO = BY_NAME["personal_info"]
+IDENTIFY_RETRY = RetryPolicy(attempts=2, backoff_base=0.2, rate_limit_retries=1, longest_wait=5.0)
 
 
 @dataclass(frozen=True)
@@ -66,10 +79,8 @@ def run_round(
         ) from error
     prepare_output_dir(settings.output_dir)  # the lock file of the output directory lives there
     with RunLock.for_run(settings.output_dir, settings.state_path, db_resources(settings.db)):
-        if settings.reset_state:
-            with contextlib.suppress(FileNotFoundError):
-                settings.state_path.unlink()
-        state = State.load(settings.state_path)
+        loaded = None if settings.reset_state else State.load(settings.state_path)
+        state, account = settle_source(settings, loaded, tokens, stop)
         commits = CommitLog(settings.output_dir) if settings.db is not None else None
         options = Options(
             today=today(),
@@ -85,6 +96,7 @@ def run_round(
             concurrency=settings.concurrency,
             after_commit=commits.add if commits is not None else None,
             observer=settings.observer,
+            personal_info=account.personal_info,
         )
         client = OuraClient(
             settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2
@@ -96,14 +108,89 @@ def run_round(
                 outcomes = collector.run()
             finally:
                 settings.observer.run_finished()
+            state_saved = save_state(state)
         finally:
             client.close()
         db_ok = True if commits is None else mirror_round(settings, state, outcomes, commits)
-    report(outcomes, time.monotonic() - began, collector.extra_requests)
-    ok = db_ok and collector.state_saved and all(o.ok for o in outcomes)
+    report(outcomes, time.monotonic() - began, collector.extra_requests, account.unclaimed)
+    ok = db_ok and state_saved and all(o.ok for o in outcomes)
     if settings.report_path is not None:  # after the CSVs, outside the lock
         ok = refresh_report(settings.output_dir, settings.report_path, settings.state_path) and ok
     return EXIT_OK if ok else EXIT_FAILED
+
+
+@dataclass
+class Account:
+    """personal_info as fetched to name the account (None: not fetched; the collector
+    reuses it), and the requests that took (an `account` line in the summary)."""
+
+    personal_info: Document | None
+    requests: RequestStats
+
+    @property
+    def unclaimed(self) -> int:
+        return self.requests.requests
+
+
+def settle_source(
+    settings: Settings, state: State | None, tokens: TokenProvider, stop: threading.Event
+) -> tuple[State, Account]:
+    """Refuse files collected from another source; record this run's source in the state.
+
+    `state` is None for --reset-state: the old file is removed here, once it is clear that
+    the CSVs it leaves behind come from this run's source too (or there are none).
+    """
+    account = Account(None, RequestStats())
+    if not settings.sandbox:
+        account.personal_info = identify(settings.base_url, tokens, stop, account.requests)
+    name = str(account.personal_info.get("id") or "") if account.personal_info else None
+    current = Source.of(settings.base_url, settings.sandbox, name)
+    recorded = state.source() if state is not None else _previous_source(settings.state_path)
+    if recorded is not None and not same_source(recorded, current):
+        if state is not None or any(settings.output_dir.glob("*.csv")):
+            raise ConfigError(
+                mismatch_message(recorded, current, settings.output_dir, settings.state_path)
+            )
+        recorded = None  # --reset-state into an empty output directory: a fresh start
+    if state is None:
+        with contextlib.suppress(FileNotFoundError):
+            settings.state_path.unlink()
+        state = State.load(settings.state_path)
+    state.set_source(merged(recorded, current))
+    return state, account
+
+
+def identify(
+    base_url: str, tokens: TokenProvider, stop: threading.Event, stats: RequestStats
+) -> Document | None:
+    """personal_info, whose id names the account; None when it cannot be had (a token
+    without the personal scope, or any failure, which the collection then reports)."""
+    client = OuraClient(base_url, tokens, stop=stop, retry=IDENTIFY_RETRY, pool_size=1)
+    try:
+        return client.get_object(PERSONAL_INFO.path, stats)
+    except OuraStatsError as error:
+        log.debug("personal_info unavailable to identify the account: %s", error)
+        return None
+    finally:
+        client.close()
+
+
+def _previous_source(path: Path) -> Source | None:
+    """The source a state file about to be reset recorded (None if unreadable)."""
+    try:
+        return State.load(path).source()
+    except OuraStatsError:
+        return None
+
+
+def save_state(state: State) -> bool:
+    """Save the state at the end of the round; False (said once) on a full disk and such."""
+    try:
+        state.save()
+    except StorageError as error:
+        log.error("%s", error)
+        return False
+    return True
 
 
 def mirror_round(
@@ -139,8 +226,8 @@ def mirror_round(
     return not any(o.db_error for o in outcomes)
 
 
-def report(outcomes: list[Outcome], seconds: float, extra_requests: int) -> None:
-    for line in summary_lines(outcomes, seconds, extra_requests):
+def report(outcomes: list[Outcome], seconds: float, extra_requests: int, account: int) -> None:
+    for line in summary_lines(outcomes, seconds, extra_requests, account_requests=account):
         log.info("%s", line)
 
 

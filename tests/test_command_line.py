@@ -45,7 +45,8 @@ def test_categories_accept_space_comma_and_repeated_forms(
     result = run_cli(*args)
     assert result.returncode == 0, result.stderr
     assert collected(ws) == {"sleep", "daily_readiness"}
-    planning = {"ring_configuration"}  # read to bound a first run's history
+    # read to bound a first run's history, and to name the account the files come from
+    planning = {"ring_configuration", "personal_info"}
     assert {r.category for r in api.requests} - planning == {"sleep", "daily_readiness"}
 
 

@@ -109,3 +109,32 @@ def test_header_with_a_column_too_many_is_refused_for_the_whole_file(
     width = len(header.split(b",")) + 1
     assert f"a row has {width - 1} fields but the header names {width} columns" in result.stderr
     assert path.read_bytes() == damaged
+
+
+def test_text_that_looks_like_a_formula_is_written_verbatim(api: FakeOura, ws: Workspace) -> None:
+    tag = copy.deepcopy(api.data["tag"][-1])
+    texts = ['=HYPERLINK("http://x")', "+1", "-2+3", "@SUM(A1)"]
+    for number, text in enumerate(texts):
+        api.upsert_document("tag", {**tag, "id": f"formula-{number}", "text": text})
+    assert fetch(api, ws, "--categories", "tag").returncode == 0
+    stored = {row["id"]: row["text"] for row in ws.csv("tag")}
+    assert [stored[f"formula-{n}"] for n in range(len(texts))] == texts
+
+
+def test_document_deleted_upstream_keeps_its_row(api: FakeOura, ws: Workspace) -> None:
+    assert fetch(api, ws, "--categories", "tag").returncode == 0
+    newest = api.data["tag"][-1]
+    api.set_documents("tag", api.data["tag"][:-1])
+    assert fetch(api, ws, "--categories", "tag", "--start-date", "2015-01-01").returncode == 0
+    assert newest["id"] in {row["id"] for row in ws.csv("tag")}
+
+
+def test_readme_csv_section_warns_of_formulas_deletions_and_keyless_documents() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Output format")[1].split("\n## ")[0]
+    assert "starts with `=`, `+`, `-` or `@`" in section
+    assert "written verbatim" in section
+    assert "as text" in section
+    assert "deleted upstream stay" in section
+    assert "lacks a key field is not stored" in section
+    assert "skips them" in section

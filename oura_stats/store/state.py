@@ -12,6 +12,7 @@ from typing import Any
 from oura_stats.errors import ConfigError, StorageError
 from oura_stats.scrub import scrub
 from oura_stats.store.atomic import write_text_atomic
+from oura_stats.store.source import Source
 from oura_stats.store.stateshape import shape_problem
 
 VERSION = 1
@@ -86,6 +87,21 @@ class State:
             runs = self._data.setdefault("runs", [])
             runs.append(run)
             del runs[:-RUN_HISTORY]
+
+    def source(self) -> Source | None:
+        """Where the data came from, when a run recorded it."""
+        with self._lock:
+            recorded = self._data.get("source")
+            return None if recorded is None else Source.from_json(recorded)
+
+    def set_source(self, source: Source) -> None:
+        with self._lock:
+            self._data["source"] = source.to_json()
+
+    def is_empty(self) -> bool:
+        """Nothing recorded yet: no category and no run."""
+        with self._lock:
+            return not self._data["categories"] and not self._data["runs"]
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
