@@ -14,6 +14,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -110,9 +111,17 @@ class Browser:
                 break
             found = LISTENING.search(line)
             if found:
+                # Keep reading what it logs, so that a full pipe never blocks the browser.
+                threading.Thread(target=self._drain, daemon=True).start()
                 return found.group(1)
         self.close()
         raise RuntimeError("chromium did not start its DevTools endpoint")
+
+    def _drain(self) -> None:
+        stream = self._process.stderr
+        with contextlib.suppress(OSError, ValueError):
+            while stream is not None and stream.readline():
+                pass
 
     def call(self, method: str, *, session: bool = False, **params: Any) -> dict[str, Any]:
         """Send one command and return its result, recording events that arrive meanwhile."""

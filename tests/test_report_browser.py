@@ -116,10 +116,11 @@ def test_print_layout_hides_controls_and_keeps_charts_whole(page: Browser) -> No
             page.evaluate(
                 "JSON.stringify([getComputedStyle(document.querySelector('nav')).display,"
                 " getComputedStyle(document.querySelector('details.data')).display,"
-                " getComputedStyle(document.querySelector('figure.chart')).breakInside])"
+                " getComputedStyle(document.querySelector('figure.chart')).breakInside,"
+                " getComputedStyle(document.querySelector('.screen')).display])"
             )
         )
-        assert styles == ["none", "none", "avoid"]
+        assert styles == ["none", "none", "avoid", "none"]  # no hover hint on paper
         pdf = page.print_pdf()
         assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") >= 3
     finally:

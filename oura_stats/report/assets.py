@@ -42,7 +42,8 @@ details.data .scroll,.list .scroll{max-height:22rem;overflow:auto}
 .note{color:#4b5563;font-size:.85rem}
 #tip{position:fixed;pointer-events:none;background:#111827;color:#f9fafb;padding:.35rem .55rem;
 border-radius:.35rem;font-size:.8rem;white-space:pre;z-index:9}
-@media print{nav,#tip,details.data{display:none}body{max-width:none;padding:0;font-size:10pt}
+@media print{nav,#tip,details.data,.screen{display:none}
+body{max-width:none;padding:0;font-size:10pt}
 h2{break-after:avoid}.list .scroll{max-height:none;overflow:visible}
 *{print-color-adjust:exact;-webkit-print-color-adjust:exact}}
 """

@@ -74,8 +74,8 @@ def render_header(days: Sequence[dt.date], header: Header) -> str:
         + render_freshness(header.freshness)
         + '<p class="note">Thin lines are daily values, thick lines their 7-day average (the '
         "mean of the values present in the day and the six before it). Missing days are "
-        "gaps, not zeros. Hover over a chart for exact values; each chart's data table is "
-        "below it.</p></header>"
+        'gaps, not zeros.<span class="screen"> Hover over a chart for exact values; each '
+        "chart's data table is below it.</span></p></header>"
     )
 
 
