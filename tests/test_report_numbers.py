@@ -252,3 +252,24 @@ def test_local_day_never_raises(text: str) -> None:
 )
 def test_axis_labels_show_every_tick_exactly(step: float, places: int) -> None:
     assert decimals(step) == places
+
+
+def test_text_from_the_csvs_is_escaped_in_the_page(tmp_path: Path) -> None:
+    write_csv(
+        tmp_path / "enhanced_tag.csv",
+        [
+            {
+                "id": "t",
+                "start_day": "2024-03-01",
+                "tag_type_code": "custom",
+                "start_time": "2024-03-01T21:00:00+01:00",
+                "comment": "<script>alert(1)</script> & more",
+                "custom_name": '<img src=x onerror="alert(2)">',
+            }
+        ],
+    )
+    build_report(tmp_path, tmp_path / "r.html", None)
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more" in page
+    assert "&lt;img src=x onerror=&quot;alert(2)&quot;&gt;" in page
