@@ -3,6 +3,8 @@ what they write, and one clear line with exit 2 for every bad input."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
 import logging
 import sqlite3
 from pathlib import Path
@@ -142,6 +144,19 @@ def test_demo_token_never_reaches_the_output(tmp_path: Path) -> None:
     assert "demo-token" not in done.stderr
     for path in (tmp_path / "d").iterdir():
         assert b"demo-token" not in path.read_bytes(), path
+
+
+def test_demo_serves_no_sample_from_the_future(tmp_path: Path) -> None:
+    before = dt.datetime.now(dt.UTC)
+    done = run_cli("demo", "--output-dir", str(tmp_path / "d"), "--days", "3")
+    assert done.returncode == 0, done.stderr
+    after = dt.datetime.now(dt.UTC)
+    for name in ("heartrate", "ring_battery_level"):
+        with (tmp_path / "d" / f"{name}.csv").open(newline="", encoding="utf-8") as handle:
+            stamps = [dt.datetime.fromisoformat(row["timestamp"]) for row in csv.DictReader(handle)]
+        assert stamps, name
+        assert max(stamps) <= after, name
+        assert max(stamps) >= before - dt.timedelta(hours=2), name  # still reaches the present
 
 
 def test_demo_with_db_fills_the_database_mirror_too(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.api.tokens import StaticToken
@@ -22,6 +23,7 @@ log = logging.getLogger(__name__)
 DEMO_TOKEN = "demo-token"  # noqa: S105 - the synthetic server's own token, not a secret
 DEMO_STATE = ".oura_state.json"
 DEMO_REPORT = "report.html"
+SERIES = ("heartrate", "ring_battery_level")
 
 
 def demo_settings(base_url: str, output_dir: Path, db: Target | None = None) -> Settings:
@@ -54,7 +56,7 @@ def run_demo(
     `output_dir` with the real round, write the report there; the round's exit code."""
     end = today or dt.datetime.now(dt.UTC).date()
     began = time.monotonic()
-    history = make_history(days, end=end, plausible_ring_setup=True)
+    history = until_now(make_history(days, end=end, plausible_ring_setup=True))
     log.info("demo: a synthetic account with %d days of data, served on 127.0.0.1", days)
     output_dir.mkdir(parents=True, exist_ok=True)
     with FakeOura(history, token=DEMO_TOKEN, today=end) as api:
@@ -66,3 +68,15 @@ def run_demo(
         output_dir / DEMO_REPORT,
     )
     return code
+
+
+def until_now(history: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
+    """The history without the samples of today still to come: a ring has not measured them."""
+    cutoff = now or dt.datetime.now(dt.UTC)
+    for name in SERIES:
+        history[name] = [
+            sample
+            for sample in history[name]
+            if dt.datetime.fromisoformat(sample["timestamp"]) <= cutoff
+        ]
+    return history
