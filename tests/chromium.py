@@ -1,7 +1,7 @@
 """Drive a real headless Chromium over the DevTools protocol: open a page, record every
 console message, uncaught exception, log entry and network request, evaluate JavaScript,
 move the mouse, take screenshots. Used by the report's browser tests and by
-tools/demo_screenshot.py."""
+docs/scripts/demo_screenshot.py."""
 
 from __future__ import annotations
 

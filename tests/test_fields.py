@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def _builder() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("build_fields", ROOT / "tools/build_fields.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_fields", ROOT / "docs/scripts/build_fields.py"
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -76,4 +78,4 @@ def test_table_matches_the_api_type_map_when_present() -> None:
     builder = _builder()
     spec = json.loads(path.read_text(encoding="utf-8"))
     shipped = (ROOT / "oura_stats/api/fields.json").read_text(encoding="utf-8")
-    assert builder.render(builder.build(spec)) == shipped, "run tools/build_fields.py"
+    assert builder.render(builder.build(spec)) == shipped, "run docs/scripts/build_fields.py"

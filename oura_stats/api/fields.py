@@ -1,7 +1,7 @@
 """The API's type of every field of every category, by CSV column name (dotted paths).
 
 Read from `fields.json` beside this module, generated from the Oura API v2 spec by
-`tools/build_fields.py`. Types: string, integer, number, boolean, date (YYYY-MM-DD),
+`docs/scripts/build_fields.py`. Types: string, integer, number, boolean, date (YYYY-MM-DD),
 datetime (ISO 8601, with an offset), array (a JSON list cell), object (a nested object's
 own column, present when the object was null or empty). Digit strings such as
 `class_5_min` are strings.

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-TARGET = Path(__file__).resolve().parent.parent / "oura_stats" / "api" / "fields.json"
+TARGET = Path(__file__).resolve().parents[2] / "oura_stats" / "api" / "fields.json"
 
 # Named string formats of the spec, as the table's types.
 _SEMANTIC = {
