@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 import time
 from pathlib import Path
 
@@ -104,5 +105,5 @@ def run_sync(args: argparse.Namespace) -> int:
 
 
 def run_schema(args: argparse.Namespace) -> int:
-    print(schema_text(parse_target(args.db).kind), end="")
+    sys.stdout.write(schema_text(parse_target(args.db).kind))
     return EXIT_OK
