@@ -22,7 +22,7 @@ from oura_stats.auth.oauth import requested_scopes
 from oura_stats.auth.portals import LEGACY, NEW, PORTAL_ENV, PORTALS, portal_named
 from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.cli.argtypes import listen_port, positive_float
-from oura_stats.cli.common import Subparsers, add_output_options
+from oura_stats.cli.common import Subparsers, add_command, add_output_options
 from oura_stats.cli.helptext import ENVIRONMENT, SIMPLE_EXIT, epilog
 from oura_stats.errors import EXIT_OK, ConfigError
 from oura_stats.scrub import remember
@@ -99,14 +99,13 @@ def add_credential_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_auth_command(subparsers: Subparsers) -> None:
-    auth = subparsers.add_parser(
+    auth = add_command(
+        subparsers,
         "auth",
         help="log in to Oura (OAuth2), show or remove the saved credentials",
         description="Manage the OAuth2 credentials that `fetch` and `service` refresh "
         "on their own.",
         epilog=AUTH_EPILOG + AUTH_FOOTER,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     actions = auth.add_subparsers(dest="auth_action", metavar="ACTION", required=True)
     _add_login(actions)
@@ -150,11 +149,10 @@ def _add_credentials_action(
     actions: Subparsers, name: str, help_text: str
 ) -> argparse.ArgumentParser:
     """An `auth` action that works on saved credentials: -v/-q, the file, the token URL."""
-    parser = actions.add_parser(
+    parser = add_command(
+        actions,
         name,
         help=help_text,
-        allow_abbrev=False,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_output_options(parser)
     _add_file_option(parser)
@@ -163,14 +161,13 @@ def _add_credentials_action(
 
 
 def _add_login(actions: Subparsers) -> None:
-    login_parser = actions.add_parser(
+    login_parser = add_command(
+        actions,
         "login",
         help="authorise oura-stats in a browser and save the credentials",
         description="Run the OAuth2 authorization-code flow and save the credentials "
         "that `fetch` and `service` then refresh on their own.",
         epilog=LOGIN_EPILOG + AUTH_FOOTER,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     add = login_parser.add_argument
     add("--client-id", metavar="ID", help="your Oura application's client id (env OURA_CLIENT_ID)")

@@ -8,7 +8,7 @@ import sys
 
 from oura_stats.api.categories import BY_NAME, CATEGORIES, select
 from oura_stats.api.meanings import Column, columns
-from oura_stats.cli.common import Subparsers
+from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.helptext import SIMPLE_EXIT, epilog
 from oura_stats.errors import ConfigError
 
@@ -27,7 +27,8 @@ ALL = "*all*"
 
 
 def add_categories_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
-    categories = commands.add_parser(
+    categories = add_command(
+        commands,
         "categories",
         parents=parents,
         help="list the categories, their kind and key; --columns: the data dictionary",
@@ -36,8 +37,6 @@ def add_categories_command(commands: Subparsers, parents: list[argparse.Argument
         "--exclude and --stale-categories accept. With --columns, list each column of the "
         "CSV files with its type, unit and meaning.",
         epilog=CATEGORIES_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     categories.add_argument(
         "--columns",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from oura_stats.api.categories import CATEGORIES, Category, select
 from oura_stats.cli.argtypes import positive_float
@@ -99,3 +99,12 @@ def policy_from_args(args: argparse.Namespace) -> Policy:
     else:
         judged = frozenset(c.name for c in select(names))
     return Policy(stale_hours=args.stale_hours, judged=judged)
+
+
+def add_command(commands: Subparsers, name: str, **options: Any) -> argparse.ArgumentParser:
+    """A command's parser with the settings every command shares: help laid out as written
+    (examples, exit codes) and no abbreviated options."""
+    parser: argparse.ArgumentParser = commands.add_parser(
+        name, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False, **options
+    )
+    return parser

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from oura_stats.api.categories import select
-from oura_stats.cli.common import Subparsers, add_category_option
+from oura_stats.cli.common import Subparsers, add_category_option, add_command
 from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import DB_EXIT, epilog
 from oura_stats.db.mirror import Mirror, db_resources
@@ -28,25 +28,23 @@ SCHEMA_EXAMPLES = ["oura-stats db schema --db postgresql://localhost/oura > sche
 
 
 def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
-    db = commands.add_parser(
+    db = add_command(
+        commands,
         "db",
         parents=parents,
         help="load the CSVs into a database, or print its schema",
         description="The database mirror: a typed copy of the CSVs in SQLite or PostgreSQL.",
         epilog=epilog([*SYNC_EXAMPLES, *SCHEMA_EXAMPLES], DB_EXIT),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    sync = actions.add_parser(
+    sync = add_command(
+        actions,
         "sync",
         parents=parents,
         help="load every CSV into the database (idempotent; rebuilds a new or lost one)",
         description="Load the CSVs, whole, into the database: idempotent, and enough to "
         "build a new database or rebuild a lost one.",
         epilog=epilog(SYNC_EXAMPLES, DB_EXIT),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     add_db_option(sync, required=True)
     sync.add_argument(
@@ -60,15 +58,14 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
         help="the state file whose lock keeps fetch runs out meanwhile (./.oura_state.json)",
     )
     sync.set_defaults(handler=run_sync)
-    schema = actions.add_parser(
+    schema = add_command(
+        actions,
         "schema",
         parents=parents,
         help="print the database's DDL",
         description="Print the DDL of the tables, bookkeeping tables and views for the kind "
         "of database --db names (no connection is made).",
         epilog=epilog(SCHEMA_EXAMPLES, DB_EXIT),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     add_db_option(schema, required=True)
     schema.set_defaults(handler=run_schema)

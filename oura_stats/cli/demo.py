@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 from oura_stats.cli.argtypes import positive_int
-from oura_stats.cli.common import Subparsers
+from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import DEMO_EXIT, epilog
 from oura_stats.demo.pipeline import run_demo
@@ -21,7 +21,8 @@ MAX_DAYS = 3660  # ten years
 
 
 def add_demo_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "demo",
         parents=parents,
         help="try everything offline: a synthetic account, a real fetch, then the report",
@@ -29,8 +30,6 @@ def add_demo_command(commands: Subparsers, parents: list[argparse.ArgumentParser
         "category), collect it with the real fetch into --output-dir (CSVs and state), then "
         "write report.html there. Needs no account and no network.",
         epilog=DEMO_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     parser.add_argument(
         "--output-dir",

@@ -13,7 +13,7 @@ from oura_stats.api.client import DEFAULT_BASE_URL
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.cli.argtypes import iso_date, lookback_days, positive_int
 from oura_stats.cli.auth import add_credential_options, resolve_tokens
-from oura_stats.cli.common import Subparsers, add_category_option, collected_categories
+from oura_stats.cli.common import Subparsers, add_category_option, add_command, collected_categories
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.progress import progress_for
 from oura_stats.collector import DEFAULT_CONCURRENCY
@@ -35,14 +35,13 @@ FETCH_EPILOG = epilog(
 
 
 def add_fetch_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
-    fetch = commands.add_parser(
+    fetch = add_command(
+        commands,
         "fetch",
         parents=parents,
         help="collect new and recently changed data once",
         description="Collect every selected category once into <output-dir>/<category>.csv.",
         epilog=FETCH_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     add_collect_options(fetch)
     fetch.set_defaults(handler=run_fetch)

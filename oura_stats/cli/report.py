@@ -8,7 +8,7 @@ import logging
 from pathlib import Path
 
 from oura_stats.cli.argtypes import iso_date, positive_int
-from oura_stats.cli.common import Subparsers
+from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.helptext import REPORT_EXIT, epilog
 from oura_stats.errors import EXIT_OK, ConfigError
 from oura_stats.monitor.freshness import local_now
@@ -28,7 +28,8 @@ REPORT_EPILOG = epilog(
 
 
 def add_report_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "report",
         parents=parents,
         help="write one offline HTML page of charts from the CSVs",
@@ -36,8 +37,6 @@ def add_report_command(commands: Subparsers, parents: list[argparse.ArgumentPars
         "charts of sleep, readiness, heart rate, activity, SpO2, stress and resilience, and "
         "lists of workouts and tags, from the CSVs in --output-dir.",
         epilog=REPORT_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     parser.add_argument(
         "--output-dir", type=Path, default=Path("data"), help="where the CSV files are (./data)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from oura_stats.cli.argtypes import non_negative_float, port, positive_float, positive_int
-from oura_stats.cli.common import Subparsers, add_freshness_options, policy_from_args
+from oura_stats.cli.common import Subparsers, add_command, add_freshness_options, policy_from_args
 from oura_stats.cli.fetch import (
     add_collect_options,
     settings_from_args,
@@ -27,15 +27,14 @@ SERVICE_EPILOG = epilog(
 
 
 def add_service_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
-    service = commands.add_parser(
+    service = add_command(
+        commands,
         "service",
         parents=parents,
         help="collect now and then every interval until stopped",
         description="Run a collection round now and then every --interval-hours; "
         "SIGTERM or Ctrl-C stop it cleanly.",
         epilog=SERVICE_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     add_collect_options(service)
     add_service_options(service)

@@ -21,6 +21,7 @@ from oura_stats.cli.auth import TOKEN_ENV, add_credential_options, resolve_token
 from oura_stats.cli.common import (
     Subparsers,
     add_category_option,
+    add_command,
     add_freshness_options,
     policy_from_args,
 )
@@ -48,7 +49,8 @@ def add_status_command(
     parents: list[argparse.ArgumentParser],
 ) -> None:
     """Add `oura-stats status` to the CLI."""
-    parser = commands.add_parser(
+    parser = add_command(
+        commands,
         "status",
         parents=parents,
         help="is collection current? per category: newest data, rows, last success, errors",
@@ -56,8 +58,6 @@ def add_status_command(
         "successful run, the last error and a verdict: ok, stale or failing. Reads only the "
         "state file and the CSVs unless --check-api is given.",
         epilog=STATUS_EPILOG,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        allow_abbrev=False,
     )
     parser.add_argument(
         "--state-file",
