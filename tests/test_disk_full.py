@@ -30,8 +30,8 @@ from oura_stats.api.tokens import StaticToken
 from oura_stats.demo.history import revise
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import EXIT_FAILED, EXIT_OK
-from oura_stats.rounds import Settings, run_round
-from oura_stats.service import run_forever
+from oura_stats.run.rounds import Settings, run_round
+from oura_stats.run.service import run_forever
 from oura_stats.store import atomic
 
 CATEGORIES = "daily_sleep,daily_activity,tag,workout"

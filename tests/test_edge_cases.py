@@ -11,7 +11,7 @@ import pytest
 from conftest import TODAY, Workspace, fetch, history
 
 from oura_stats.demo.server import FakeOura
-from oura_stats.service import run_forever
+from oura_stats.run.service import run_forever
 
 
 def test_category_without_data_gets_a_header_only_file_and_is_cheap_later(

@@ -25,8 +25,8 @@ from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError, LockBusyError
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
-from oura_stats.rounds import Settings
-from oura_stats.service import Rounds
+from oura_stats.run.rounds import Settings
+from oura_stats.run.service import Rounds
 from oura_stats.store.lock import RunLock
 
 TODAY = dt.datetime.now(dt.UTC).date()

@@ -25,7 +25,7 @@ from conftest import TOKEN, run_cli
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ApiError
-from oura_stats.service import run_forever
+from oura_stats.run.service import run_forever
 
 TODAY = dt.datetime.now(dt.UTC).date()
 
@@ -105,7 +105,7 @@ def test_stop_during_the_wait_ends_the_loop_with_exit_0(caplog: pytest.LogCaptur
         stop.set()  # SIGTERM arrives while waiting
         return True
 
-    with caplog.at_level(logging.INFO, "oura_stats.service"):
+    with caplog.at_level(logging.INFO, "oura_stats.run.service"):
         code = run_forever(round_, interval_seconds=3600, stop=stop, wait=wait)
     assert (code, rounds) == (EXIT_OK, [1])
     assert "service stopped" in caplog.text

@@ -28,7 +28,7 @@ from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError
 from oura_stats.monitor.freshness import FAILING, OK, STALE, Policy, build_view, view_to_json
 from oura_stats.monitor.status import shown_categories
-from oura_stats.rounds import Settings, run_round
+from oura_stats.run.rounds import Settings, run_round
 from oura_stats.store import csvfacts, csvfile
 from oura_stats.store.csvfacts import CsvFacts, count_rows, last_row, read_facts
 from oura_stats.store.csvfile import RowWriter

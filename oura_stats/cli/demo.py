@@ -12,7 +12,7 @@ from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import DEMO_EXIT, epilog
 from oura_stats.demo.pipeline import run_demo
 from oura_stats.errors import ConfigError
-from oura_stats.service import install_stop_handlers
+from oura_stats.run.service import install_stop_handlers
 
 DEMO_EPILOG = epilog(
     ["oura-stats demo", "oura-stats demo --output-dir /tmp/oura-demo --days 90"], DEMO_EXIT

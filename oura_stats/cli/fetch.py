@@ -16,12 +16,12 @@ from oura_stats.cli.auth import add_credential_options, resolve_tokens
 from oura_stats.cli.common import Subparsers, add_category_option, add_command, collected_categories
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.progress import progress_for
-from oura_stats.collector import DEFAULT_CONCURRENCY
 from oura_stats.db.postgres import require_driver
 from oura_stats.db.target import Target, parse_target
 from oura_stats.errors import ConfigError
-from oura_stats.rounds import Settings, run_round
-from oura_stats.service import install_stop_handlers, interrupted_code
+from oura_stats.run.collector import DEFAULT_CONCURRENCY
+from oura_stats.run.rounds import Settings, run_round
+from oura_stats.run.service import install_stop_handlers, interrupted_code
 
 FETCH_EPILOG = epilog(
     [

@@ -13,7 +13,7 @@ from oura_stats.cli.fetch import (
     with_progress,
 )
 from oura_stats.cli.helptext import SERVICE_EXIT, epilog
-from oura_stats.service import DEFAULT_HEALTH_HOST, Schedule, serve
+from oura_stats.run.service import DEFAULT_HEALTH_HOST, Schedule, serve
 
 SERVICE_EPILOG = epilog(
     [

@@ -12,11 +12,11 @@ from typing import Any
 
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.api.tokens import StaticToken
-from oura_stats.collector import DEFAULT_CONCURRENCY
 from oura_stats.db.target import Target
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
-from oura_stats.rounds import Settings, run_round
+from oura_stats.run.collector import DEFAULT_CONCURRENCY
+from oura_stats.run.rounds import Settings, run_round
 
 log = logging.getLogger(__name__)
 

@@ -39,9 +39,9 @@ from oura_stats.errors import (
     StopRequested,
     UnreachableError,
 )
-from oura_stats.jobs import Job, plan_job
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, run_record, shared_failure
+from oura_stats.run.jobs import Job, plan_job
 from oura_stats.store.atomic import remove_stale_temp_files
 from oura_stats.store.flatten import flatten
 from oura_stats.store.state import CategoryState, State

@@ -25,7 +25,7 @@ from oura_stats.errors import (
 )
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
-from oura_stats.rounds import Settings, run_round, without_reset
+from oura_stats.run.rounds import Settings, run_round, without_reset
 from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)

@@ -16,7 +16,6 @@ from oura_stats.api.categories import BY_NAME, CATEGORIES, Category
 from oura_stats.api.client import Document, OuraClient, RequestStats, RetryPolicy
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
-from oura_stats.collector import Collector, RunConfig, prepare_output_dir
 from oura_stats.db.commits import CommitLog
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.target import Target
@@ -31,6 +30,7 @@ from oura_stats.errors import (
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
+from oura_stats.run.collector import Collector, RunConfig, prepare_output_dir
 from oura_stats.store.lock import RunLock
 from oura_stats.store.source import Source, merged, mismatch_message, same_source
 from oura_stats.store.state import State
