@@ -42,6 +42,7 @@ STATUS_EXIT = """exit status:
 
 REPORT_EXIT = """exit status:
   0    the report was written
+  1    the report could not be written (disk full, read-only file system)
   2    usage or configuration error (also: no data in the period, no such directory)
   130  interrupted by Ctrl-C (the old report is left as it was)"""
 

@@ -70,6 +70,12 @@ def period_from_args(args: argparse.Namespace, today: dt.date) -> Period:
     if args.last_days is not None:
         if args.first is not None:
             raise ConfigError("--last counts back from today: give it alone, or --from with --to")
+        span = (today - dt.date.min).days + 1
+        if args.last_days > span:
+            raise ConfigError(
+                f"--last {args.last_days} reaches back before year 1; give at most {span:,} "
+                "days, or leave --last out to show all the data"
+            )
         return Period(today - dt.timedelta(days=args.last_days - 1), today)
     if args.first and args.last and args.last < args.first:
         raise ConfigError(f"--to {args.last} is before --from {args.first}; swap them")

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from oura_stats.api.categories import CATEGORIES
-from oura_stats.errors import ConfigError, OuraStatsError
+from oura_stats.errors import ConfigError, OuraStatsError, StorageError
 from oura_stats.monitor.freshness import Policy, build_view, last_run, local_now
 from oura_stats.report.daily import day_range
 from oura_stats.report.page import Header, render
@@ -48,6 +48,8 @@ def build_report(
     moment = now or local_now()
     if not output_dir.is_dir():
         raise ConfigError(f"--output-dir {output_dir} is not a directory; run `oura-stats fetch`")
+    if out.is_dir():
+        raise ConfigError(f"--out {out} is a directory; name a file, such as {out / 'report.html'}")
     if not out.parent.is_dir():
         raise ConfigError(f"cannot write the report {out}: no directory {out.parent}")
     data = read_all(output_dir, period, moment.tzinfo or dt.UTC)
@@ -59,7 +61,13 @@ def build_report(
         )
     days = day_range(period.first or seen[0], period.last or seen[-1])
     page = render(data, days, header(output_dir, state_path, moment))
-    write_text_atomic(out, page)
+    try:
+        write_text_atomic(out, page)
+    except OSError as error:
+        raise StorageError(
+            f"cannot write the report {out}: {error.strerror or error}; the old page is kept "
+            "(free some space, or choose another --out)"
+        ) from error
     size = len(page.encode("utf-8"))
     return Built(out, days[0], days[-1], size, time.perf_counter() - began)
 

@@ -22,6 +22,7 @@ class Chart:
     digits: int = 1  # decimals shown in the table and on hover
     band: tuple[str, str] | None = None  # (low, high) series drawn as a shaded range
     averaged: tuple[str, ...] | None = None  # series with a 7-day average (default: all)
+    scale: tuple[float, float] | None = None  # a fixed axis; values outside are left out
 
     def has_average(self, key: str) -> bool:
         return self.averaged is None or key in self.averaged
@@ -42,6 +43,8 @@ BLUE, PURPLE, TEAL, ORANGE, RED, GREY, GREEN = (
     "#6b7280",
     "#16a34a",
 )
+
+SCORE = (0.0, 100.0)
 
 SECTIONS = (
     Section(
@@ -66,6 +69,7 @@ SECTIONS = (
                 "score 0\u2013100; efficiency in %",
                 (Line("sleep_score", "Score", BLUE), Line("efficiency", "Efficiency", TEAL)),
                 digits=0,
+                scale=SCORE,
             ),
             Chart(
                 "naps",
@@ -88,6 +92,7 @@ SECTIONS = (
                     Line("hrv_balance", "HRV balance", PURPLE),
                 ),
                 digits=0,
+                scale=SCORE,
             ),
             Chart(
                 "temperature",
@@ -146,6 +151,7 @@ SECTIONS = (
                 "score 0\u2013100",
                 (Line("activity_score", "Score", GREEN),),
                 digits=0,
+                scale=SCORE,
             ),
         ),
     ),

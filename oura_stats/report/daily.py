@@ -10,17 +10,22 @@
   every other period except `deleted` is a nap, shown apart.
 - Heart rate: every sample counts toward its local day's minimum, mean and maximum (local to
   the zone given, the computer's own by default).
+- Odd numbers (±inf, NaN, magnitudes of 1e12 and beyond, values outside a chart's fixed
+  scale such as a score above 100) are left out of the chart and counted, never drawn.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 Series = dict[dt.date, float]
 
 MAIN_SLEEP = "long_sleep"
+# No measurement the report draws comes near this; beyond it lies overflow, not data.
+LIMIT = 1e12
 NOT_SLEEP = "deleted"
 
 
@@ -50,6 +55,26 @@ def number(text: str | None) -> float | None:
         return float(text)
     except ValueError:
         return None
+
+
+def usable(value: float) -> bool:
+    """A finite number of a plausible magnitude."""
+    return math.isfinite(value) and abs(value) < LIMIT
+
+
+def without_odd(
+    values: Mapping[dt.date, float], scale: tuple[float, float] | None = None
+) -> tuple[Series, list[dt.date]]:
+    """The values that are usable (and within `scale`, when given), and the days left out."""
+    kept: Series = {}
+    odd: list[dt.date] = []
+    for day, value in values.items():
+        inside = scale is None or scale[0] <= value <= scale[1]
+        if usable(value) and inside:
+            kept[day] = value
+        else:
+            odd.append(day)
+    return kept, sorted(odd)
 
 
 @dataclass

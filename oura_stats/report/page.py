@@ -12,7 +12,7 @@ from html import escape
 from oura_stats.monitor.freshness import CategoryView
 from oura_stats.report.assets import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
 from oura_stats.report.charts import SECTIONS, Chart
-from oura_stats.report.daily import Series
+from oura_stats.report.daily import Series, without_odd
 from oura_stats.report.sources import Event, ReportData
 from oura_stats.report.svg import draw
 
@@ -40,7 +40,7 @@ def render(data: ReportData, days: Sequence[dt.date], header: Header) -> str:
         render_header(days, header),
         render_nav(),
         "<main>",
-        *(render_section(s.title, s.charts, data.series, days) for s in SECTIONS),
+        *(render_section(s.title, s.charts, data, days) for s in SECTIONS),
         render_events(data.workouts, data.tags),
         '</main><div id="tip" hidden></div>',
         f"<script>{SCRIPT}</script></body></html>\n",
@@ -99,13 +99,14 @@ def short_time(value: str | None) -> str:
 
 
 def render_section(
-    title: str, charts: Sequence[Chart], series: dict[str, Series], days: Sequence[dt.date]
+    title: str, charts: Sequence[Chart], data: ReportData, days: Sequence[dt.date]
 ) -> str:
-    figures = "".join(render_chart(chart, series, days) for chart in charts)
+    figures = "".join(render_chart(chart, data, days) for chart in charts)
     return f'<section id="{slug(title)}"><h2>{escape(title)}</h2>{figures}</section>'
 
 
-def render_chart(chart: Chart, series: dict[str, Series], days: Sequence[dt.date]) -> str:
+def render_chart(chart: Chart, data: ReportData, days: Sequence[dt.date]) -> str:
+    series, note = clean(chart, data)
     has_data = any(series.get(line.key) for line in chart.lines)
     caption = (
         f"<figcaption><h3>{escape(chart.title)}</h3>"
@@ -116,7 +117,29 @@ def render_chart(chart: Chart, series: dict[str, Series], days: Sequence[dt.date
         empty = '<p class="empty">No data in this period.</p>'
         return f'<figure class="chart empty" id="chart-{chart.slug}">{caption}{empty}</figure>'
     return (
-        f"<figure {attributes}>{caption}{draw(chart, days, series)}{table(chart, series)}</figure>"
+        f"<figure {attributes}>{caption}{draw(chart, days, series)}{note}"
+        f"{table(chart, series)}</figure>"
+    )
+
+
+def clean(chart: Chart, data: ReportData) -> tuple[dict[str, Series], str]:
+    """The chart's series without odd numbers, and the note that says what was left out."""
+    series: dict[str, Series] = {}
+    odd_days: set[dt.date] = set()
+    count = 0
+    for line in chart.lines:
+        series[line.key], odd = without_odd(data.series.get(line.key, {}), chart.scale)
+        odd_days.update(odd)
+        count += len(odd) + data.odd_samples.get(line.key, 0)
+    if not count:
+        return series, ""
+    where = (
+        f"the chart's {chart.scale[0]:g}\u2013{chart.scale[1]:g} scale" if chart.scale else "1e12"
+    )
+    first = f", first on {min(odd_days).isoformat()}" if odd_days else ""
+    return series, (
+        f'<p class="note odd">{count:,} {"value" if count == 1 else "values"} left out of this '
+        f"chart: not finite (inf, NaN) or beyond {where}{first}.</p>"
     )
 
 

@@ -16,6 +16,7 @@ from oura_stats.report.daily import (
     main_sleeps,
     nap_minutes,
     number,
+    usable,
 )
 
 HOUR = 3600.0
@@ -74,6 +75,7 @@ class ReportData:
     """Every series the page draws, and the lists it shows."""
 
     series: dict[str, Series] = field(default_factory=dict)
+    odd_samples: dict[str, int] = field(default_factory=dict)  # series: samples left out
     workouts: list[Event] = field(default_factory=list)
     tags: list[Event] = field(default_factory=list)
 
@@ -86,12 +88,21 @@ class ReportData:
         return sorted(seen)
 
 
-def rows(path: Path) -> Iterator[dict[str, str]]:
-    """The rows of a CSV file; none when the file does not exist."""
+def lines(path: Path) -> Iterator[list[str]]:
+    """The rows of a CSV file as lists of cells (the header first); none when it does not
+    exist. The one place the report opens a CSV."""
     if not path.is_file():
         return
     with path.open(newline="", encoding="utf-8") as handle:
-        yield from csv.DictReader(handle)
+        yield from csv.reader(handle)
+
+
+def rows(path: Path) -> Iterator[dict[str, str]]:
+    """The rows of a CSV file as dicts by header."""
+    reader = lines(path)
+    header = next(reader, [])
+    for row in reader:
+        yield dict(zip(header, row, strict=False))
 
 
 def parse_day(text: str | None) -> dt.date | None:
@@ -158,31 +169,35 @@ def read_sleep(directory: Path, period: Period, data: ReportData) -> None:
 
 def read_heart_rate(directory: Path, period: Period, zone: dt.tzinfo, data: ReportData) -> None:
     days = HeartRateDays(zone)
-    days.add_samples(heart_rate_samples(directory / "heartrate.csv"))
+    odd = [0]
+    days.add_samples(heart_rate_samples(directory / "heartrate.csv", odd))
+    data.odd_samples["hr_avg"] = odd[0]
     lows, means, highs = days.series()
     data.series["hr_min"] = {d: v for d, v in lows.items() if period.holds(d)}
     data.series["hr_avg"] = {d: v for d, v in means.items() if period.holds(d)}
     data.series["hr_max"] = {d: v for d, v in highs.items() if period.holds(d)}
 
 
-def heart_rate_samples(path: Path) -> Iterator[tuple[str, float]]:
-    """(timestamp, bpm) of each row with both; rows that do not parse are skipped."""
-    if not path.is_file():
+def heart_rate_samples(path: Path, odd: list[int]) -> Iterator[tuple[str, float]]:
+    """(timestamp, bpm) of each row with both; rows that do not parse are skipped, and
+    odd numbers (inf, NaN, 1e308) counted in `odd[0]`."""
+    reader = lines(path)
+    header = next(reader, [])
+    if "timestamp" not in header or "bpm" not in header:
         return
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        if "timestamp" not in header or "bpm" not in header:
-            return
-        at, beats = header.index("timestamp"), header.index("bpm")
-        width = max(at, beats)
-        for row in reader:
-            if len(row) <= width or len(row[at]) < 19:
-                continue
-            try:
-                yield row[at], float(row[beats])
-            except ValueError:
-                continue
+    at, beats = header.index("timestamp"), header.index("bpm")
+    width = max(at, beats)
+    for row in reader:
+        if len(row) <= width or len(row[at]) < 19:
+            continue
+        try:
+            bpm = float(row[beats])
+        except ValueError:
+            continue
+        if usable(bpm):
+            yield row[at], bpm
+        else:
+            odd[0] += 1
 
 
 def read_workouts(directory: Path, period: Period) -> Iterator[Event]:
@@ -191,9 +206,9 @@ def read_workouts(directory: Path, period: Period) -> Iterator[Event]:
         if day is None or not period.holds(day):
             continue
         parts = [row.get("intensity") or ""]
-        if calories := number(row.get("calories")):
-            parts.append(f"{calories:.0f} kcal")
-        if distance := number(row.get("distance")):
+        if (calories := number(row.get("calories"))) and usable(calories):
+            parts.append(f"{calories:,.0f} kcal")
+        if (distance := number(row.get("distance"))) and usable(distance):
             parts.append(f"{distance / 1000:.1f} km")
         minutes = _minutes_between(row.get("start_datetime"), row.get("end_datetime"))
         if minutes is not None:

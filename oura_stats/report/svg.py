@@ -159,7 +159,8 @@ def decimals(step: float) -> int:
 def draw(chart: Chart, days: Sequence[dt.date], series: dict[str, Series]) -> str:
     """The chart's <svg> element for `days` (consecutive) from `series`."""
     columns = {line.key: aligned(series.get(line.key, {}), days) for line in chart.lines}
-    frame = Frame(len(days), *extent(list(columns.values())))
+    bounds = chart.scale or extent(list(columns.values()))
+    frame = Frame(len(days), *bounds)
     body = [axes(frame, days)]
     if chart.band is not None:
         low, high = chart.band
