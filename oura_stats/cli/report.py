@@ -5,23 +5,32 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import logging
+import threading
 from pathlib import Path
 
-from oura_stats.cli.argtypes import iso_date, positive_int
+from oura_stats.cli.argtypes import iso_date, port, positive_int
 from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.helptext import REPORT_EXIT, epilog
 from oura_stats.errors import EXIT_OK, ConfigError
 from oura_stats.monitor.freshness import local_now
-from oura_stats.report.build import build_report
+from oura_stats.monitor.health import HealthServer
+from oura_stats.monitor.pages import LivePage
+from oura_stats.report.assets import CONTENT_SECURITY_POLICY
+from oura_stats.report.build import build_report, make_page
 from oura_stats.report.sources import Period
+from oura_stats.run.service import install_stop_handlers, interrupted_code
+
+DEFAULT_PORT = 8000
 
 log = logging.getLogger(__name__)
+ANNOUNCE = logging.getLogger("oura_stats.announce")  # shown even with -q
 
 REPORT_EPILOG = epilog(
     [
         "oura-stats report --output-dir ~/oura --out ~/oura/report.html",
         "oura-stats report --last 90",
         "oura-stats report --from 2024-01-01 --to 2024-12-31 --out 2024.html",
+        "oura-stats report --output-dir ~/oura --serve   # then open http://127.0.0.1:8000/",
     ],
     REPORT_EXIT,
 )
@@ -63,6 +72,18 @@ def add_report_command(commands: Subparsers, parents: list[argparse.ArgumentPars
         metavar="DAYS",
         help="show the DAYS days ending today (default: all the data)",
     )
+    parser.add_argument(
+        "--serve",
+        action="store_true",
+        help="build the page in memory and serve it on 127.0.0.1 until Ctrl-C (writes no file)",
+    )
+    parser.add_argument(
+        "--port",
+        type=port,
+        default=None,
+        metavar="PORT",
+        help=f"port for --serve ({DEFAULT_PORT}; 0 picks a free one)",
+    )
     parser.set_defaults(handler=run_report)
 
 
@@ -84,6 +105,10 @@ def period_from_args(args: argparse.Namespace, today: dt.date) -> Period:
 
 def run_report(args: argparse.Namespace) -> int:
     now = local_now()
+    if args.port is not None and not args.serve:
+        raise ConfigError("--port is the port for --serve: add --serve, or leave --port out")
+    if args.serve:
+        return serve_report(args, now)
     built = build_report(
         args.output_dir, args.out, args.state_file, period_from_args(args, now.date()), now=now
     )
@@ -96,3 +121,20 @@ def run_report(args: argparse.Namespace) -> int:
         built.seconds,
     )
     return EXIT_OK
+
+
+def serve_report(args: argparse.Namespace, now: dt.datetime) -> int:
+    """Build the page once and serve it at / until SIGTERM (exit 0) or Ctrl-C (130)."""
+    period = period_from_args(args, now.date())
+    html, days = make_page(args.output_dir, args.state_file, period, now=now)
+    page = LivePage()
+    page.publish(html, CONTENT_SECURITY_POLICY)
+    stop = threading.Event()
+    received = install_stop_handlers(stop)
+    port_number = DEFAULT_PORT if args.port is None else args.port
+    with HealthServer(None, "127.0.0.1", port_number, page=page, options="--port") as server:
+        ANNOUNCE.info(
+            "serving the report (%s to %s) at %s/ ; Ctrl-C stops", days[0], days[-1], server.url
+        )
+        stop.wait()
+    return interrupted_code(EXIT_OK, received)

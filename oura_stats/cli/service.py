@@ -63,14 +63,15 @@ def add_service_options(parser: argparse.ArgumentParser) -> None:
         type=port,
         default=None,
         metavar="PORT",
-        help="serve GET /health and /metrics on this port (off; 0 picks a free port, logged)",
+        help="serve GET /health, /metrics and the report at / on this port "
+        "(off; 0 picks a free port, logged)",
     )
     parser.add_argument(
         "--health-host",
         default=DEFAULT_HEALTH_HOST,
         metavar="ADDRESS",
-        help=f"address the health endpoint binds to ({DEFAULT_HEALTH_HOST}; "
-        "0.0.0.0 in a container)",
+        help=f"address the endpoint binds to ({DEFAULT_HEALTH_HOST}; 0.0.0.0 in a container, "
+        "behind a proxy: it has no login)",
     )
     add_freshness_options(parser)
 

@@ -1,4 +1,5 @@
-"""The service's health endpoint: `GET /health` (JSON) and `GET /metrics` (Prometheus text).
+"""The service's health endpoint: `GET /health` (JSON) and `GET /metrics` (Prometheus text),
+and the current report at `/` and `/report.html` (see `pages`); anything else is 404.
 
 The collection loop publishes a `Snapshot` after each round (state, CSV facts, counters) on a
 `Board`; request handlers only read the latest snapshot, so a scrape never touches the state
@@ -23,6 +24,7 @@ from oura_stats.api.categories import Category
 from oura_stats.errors import EXIT_OK, ConfigError, OuraStatsError
 from oura_stats.monitor.freshness import OK, Policy, build_view, local_now
 from oura_stats.monitor.metrics import render_metrics
+from oura_stats.monitor.pages import PAGE_PATHS, LivePage, Response
 from oura_stats.monitor.snapshot import Health, Snapshot
 from oura_stats.store.csvfacts import facts_for
 from oura_stats.store.state import State
@@ -112,11 +114,15 @@ class Board:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
-    board: Board
+    board: Board | None
+    page: LivePage | None
 
 
 class _Server6(_Server):
     address_family = socket.AF_INET6
+
+
+TEXT = "text/plain; charset=utf-8"
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -125,35 +131,68 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "oura-stats"
 
     def do_GET(self) -> None:
-        path = urlsplit(self.path).path
-        if path == "/health":
-            health = self.server.board.health()
-            body = json.dumps(health.to_json(), indent=2) + "\n"
-            self._send(health.status_code, body, "application/json")
-        elif path == "/metrics":
-            health = self.server.board.health()
-            self._send(200, render_metrics(health), "text/plain; version=0.0.4; charset=utf-8")
-        else:
-            self._send(404, "not found: try /health or /metrics\n", "text/plain; charset=utf-8")
+        self._answer(self._response(urlsplit(self.path).path), body=True)
 
-    def _send(self, status: int, body: str, content_type: str) -> None:
-        data = body.encode()
-        self.send_response(status)
-        self.send_header("Content-Type", content_type)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
+    def do_HEAD(self) -> None:
+        self._answer(self._response(urlsplit(self.path).path), body=False)
+
+    def _refuse(self) -> None:
+        """Every other method: the endpoint only reads."""
+        self._answer(Response(405, (("Allow", "GET, HEAD"),), b"read-only: GET or HEAD\n"))
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
+
+    def _response(self, path: str) -> Response:
+        board, page = self.server.board, self.server.page
+        if page is not None and path in PAGE_PATHS:
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            return page.respond(headers)
+        if board is not None and path == "/health":
+            health = board.health()
+            body = json.dumps(health.to_json(), indent=2) + "\n"
+            return _text(health.status_code, body, "application/json")
+        if board is not None and path == "/metrics":
+            metrics = render_metrics(board.health())
+            return _text(200, metrics, "text/plain; version=0.0.4; charset=utf-8")
+        return _text(404, f"not found: try {' or '.join(self._paths())}\n", TEXT)
+
+    def _paths(self) -> list[str]:
+        paths = ["/"] if self.server.page is not None else []
+        return paths + (["/health", "/metrics"] if self.server.board is not None else [])
+
+    def _answer(self, response: Response, *, body: bool = True) -> None:
+        self.send_response(response.status)
+        names = {name for name, _ in response.headers}
+        for name, value in response.headers:
+            self.send_header(name, value)
+        if "Cache-Control" not in names:
+            self.send_header("Cache-Control", "no-store")
+        self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        self.wfile.write(data)
+        if body and response.status != 304:
+            self.wfile.write(response.body)
 
     def log_message(self, format: str, *args: Any) -> None:
         log.debug("health: %s %s", self.address_string(), format % args)
 
 
+def _text(status: int, body: str, content_type: str) -> Response:
+    return Response(status, (("Content-Type", content_type),), body.encode())
+
+
 class HealthServer:
-    """`/health` and `/metrics` on host:port, served from a daemon thread."""
+    """`/health` and `/metrics` (with a board), the report (with a page) on host:port,
+    served from a daemon thread."""
 
     def __init__(
-        self, board: Board, host: str = "127.0.0.1", port: int = 0, *, poll_interval: float = 0.5
+        self,
+        board: Board | None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        page: LivePage | None = None,
+        poll_interval: float = 0.5,
+        options: str = "--health-port or --health-host",
     ) -> None:
         self._poll_interval = poll_interval  # how long close() may wait for the serving loop
         server_class = _Server6 if ":" in host else _Server
@@ -161,10 +200,11 @@ class HealthServer:
             self._server = server_class((host, port), _Handler)
         except OSError as error:
             raise ConfigError(
-                f"cannot serve the health endpoint on {host}:{port} ({error.strerror or error}); "
-                "choose another --health-port or --health-host"
+                f"cannot serve on {host}:{port} ({error.strerror or error}); "
+                f"choose another {options}"
             ) from error
         self._server.board = board
+        self._server.page = page
         self._picked = port == 0  # the system chose the port: nobody knows it unless told
         self._thread: threading.Thread | None = None
 
@@ -185,9 +225,11 @@ class HealthServer:
             daemon=True,
         )
         self._thread.start()
-        (ANNOUNCE if self._picked else log).info(
-            "health endpoint at %s/health and %s/metrics", self.url, self.url
-        )
+        say = (ANNOUNCE if self._picked else log).info
+        if self._server.board is not None:
+            say("health endpoint at %s/health and %s/metrics", self.url, self.url)
+            if self._server.page is not None:
+                say("report at %s/", self.url)
         return self
 
     def close(self) -> None:

@@ -44,23 +44,11 @@ def build_report(
 ) -> Built:
     """Read the CSVs in `output_dir`, write the page to `out` (atomically)."""
     began = time.perf_counter()
-    period = period or Period()
-    moment = now or local_now()
-    if not output_dir.is_dir():
-        raise ConfigError(f"--output-dir {output_dir} is not a directory; run `oura-stats fetch`")
     if out.is_dir():
         raise ConfigError(f"--out {out} is a directory; name a file, such as {out / 'report.html'}")
     if not out.parent.is_dir():
         raise ConfigError(f"cannot write the report {out}: no directory {out.parent}")
-    data = read_all(output_dir, period, moment.tzinfo or dt.UTC)
-    seen = data.days_seen()
-    if not seen:
-        raise ConfigError(
-            f"no data in {output_dir}{period_text(period)}: check --output-dir and the dates, "
-            "or collect some first with `oura-stats fetch`"
-        )
-    days = day_range(period.first or seen[0], period.last or seen[-1])
-    page = render(data, days, header(output_dir, state_path, moment))
+    page, days = make_page(output_dir, state_path, period, now=now)
     try:
         write_text_atomic(out, page)
     except OSError as error:
@@ -70,6 +58,29 @@ def build_report(
         ) from error
     size = len(page.encode("utf-8"))
     return Built(out, days[0], days[-1], size, time.perf_counter() - began)
+
+
+def make_page(
+    output_dir: Path,
+    state_path: Path | None,
+    period: Period | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[str, list[dt.date]]:
+    """The page (HTML text) for the CSVs in `output_dir`, and the days it covers."""
+    period = period or Period()
+    moment = now or local_now()
+    if not output_dir.is_dir():
+        raise ConfigError(f"--output-dir {output_dir} is not a directory; run `oura-stats fetch`")
+    data = read_all(output_dir, period, moment.tzinfo or dt.UTC)
+    seen = data.days_seen()
+    if not seen:
+        raise ConfigError(
+            f"no data in {output_dir}{period_text(period)}: check --output-dir and the dates, "
+            "or collect some first with `oura-stats fetch`"
+        )
+    days = day_range(period.first or seen[0], period.last or seen[-1])
+    return render(data, days, header(output_dir, state_path, moment)), days
 
 
 def period_text(period: Period) -> str:

@@ -1,7 +1,8 @@
 """The built-in scheduler: a round now, then one every interval, until told to stop.
 
-Optionally serves `/health` and `/metrics` (see `health.py`) from a daemon thread, started
-before the first round and shut down when the loop ends.
+Optionally serves `/health`, `/metrics` and the report (see `monitor/health.py`) from a
+daemon thread, started before the first round and shut down when the loop ends; the report
+is built on start and again after each round.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from oura_stats.errors import (
 )
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
+from oura_stats.monitor.pages import LivePage
+from oura_stats.report.assets import CONTENT_SECURITY_POLICY
+from oura_stats.report.build import make_page
 from oura_stats.run.rounds import Settings, run_round, without_reset
 from oura_stats.store.state import State
 
@@ -58,12 +62,16 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
         State.load(settings.state_path)  # a damaged state stops the service before it starts
     board = None
     server = None
+    page = None
     if schedule.health_port is not None:
         board = Board(
             settings.categories, settings.output_dir, settings.state_path, schedule.policy
         )
         board.load()
-        server = HealthServer(board, schedule.health_host, schedule.health_port).start()
+        page = LivePage()
+        server = HealthServer(board, schedule.health_host, schedule.health_port, page=page)
+        server.start()
+        rebuild_page(page, settings)
     stop = threading.Event()
     received = install_stop_handlers(stop)
     log.info(
@@ -73,7 +81,7 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
     )
     try:
         code = run_forever(
-            Rounds(settings, tokens, stop, board),
+            Rounds(settings, tokens, stop, board, page),
             interval_seconds=interval,
             stop=stop,
             max_runs=schedule.max_runs,
@@ -86,15 +94,22 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
 
 
 class Rounds:
-    """One collection round per call; tells the health board when a round starts and ends."""
+    """One collection round per call; tells the health board when a round starts and ends,
+    and rebuilds the served page after it."""
 
     def __init__(
-        self, settings: Settings, tokens: TokenProvider, stop: threading.Event, board: Board | None
+        self,
+        settings: Settings,
+        tokens: TokenProvider,
+        stop: threading.Event,
+        board: Board | None,
+        page: LivePage | None = None,
     ) -> None:
         self._settings = settings
         self._tokens = tokens
         self._stop = stop
         self._board = board
+        self._page = page
 
     def __call__(self) -> int:
         settings = self._settings
@@ -107,7 +122,24 @@ class Rounds:
             code = run_round(settings, self._tokens, self._stop)
         finally:
             self._board.round_finished(code)
+            if self._page is not None and not self._stop.is_set():
+                rebuild_page(self._page, settings)
         return code
+
+
+def rebuild_page(page: LivePage, settings: Settings) -> None:
+    """Build the report from the CSVs as they are now and serve it; on failure the last
+    good page stays served (before the first one, `/` says why there is none)."""
+    try:
+        html, _ = make_page(settings.output_dir, settings.state_path)
+    except (OuraStatsError, OSError) as error:
+        page.fail(str(error))
+        if page.current() is None:
+            log.info("report: nothing to serve yet: %s", error)
+        else:
+            log.warning("report: could not rebuild it, serving the last one: %s", error)
+        return
+    page.publish(html, CONTENT_SECURITY_POLICY)
 
 
 def install_stop_handlers(stop: threading.Event) -> Callable[[], int | None]:
