@@ -16,6 +16,7 @@ from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
+from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.lock import RunLock
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def run_sync(args: argparse.Namespace) -> int:
         for category in categories:
             try:
                 rows = mirror.sync(category)
-            except DatabaseError as error:
+            except (DatabaseError, CsvFormatError) as error:
                 failed += 1
                 log.error("%s: %s", category.name, error)
                 continue

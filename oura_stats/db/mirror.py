@@ -9,9 +9,7 @@ lost database) is loaded from its whole CSV instead.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import itertools
 import logging
 import operator
@@ -30,12 +28,19 @@ from oura_stats.db.schema import (
     WIDER,
     column_type,
     kind_of_sql_type,
+    quote,
     schema_statements,
     table_columns,
 )
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError
-from oura_stats.store.csvfile import find_tail_start, read_header
+from oura_stats.store.csvfile import (
+    CsvFormatError,
+    check_widths,
+    find_tail_start,
+    iter_rows,
+    read_header,
+)
 from oura_stats.store.keys import time_key
 from oura_stats.store.lock import Resource
 
@@ -135,14 +140,19 @@ class Mirror:
             self._before[category.name] = now
 
     def level(self, categories: list[Category]) -> list[Category]:
-        """Load every table whose CSV changed since it was last mirrored; the ones done."""
+        """Load every table whose CSV changed since it was last mirrored; the ones done. A
+        CSV that cannot be read fails its table only (one line); the others go on."""
         done = []
         for category in categories:
             with self._lock:
                 now = csv_state(self._path(category.name))
                 if now is None or self._records.get(category.name) == now:
                     continue
-                self._load(category, now, None)
+                try:
+                    self._load(category, now, None)
+                except CsvFormatError as error:
+                    log.error("%s: %s", category.name, error)
+                    continue
             done.append(category)
         return done
 
@@ -178,8 +188,19 @@ class Mirror:
         return self._dir / f"{name}.csv"
 
     def _load(self, category: Category, state: str, since: str | None) -> int:
-        """Upsert the CSV's rows (those from `since` on, else all) in one transaction."""
-        with self.db.transaction(), self._path(category.name).open("rb") as handle:
+        """Upsert the CSV's rows from `since` on, in one transaction; without `since` the
+        table becomes the whole CSV (rows the CSV lost leave it). A CSV that is not UTF-8,
+        or whose rows do not match its header, fails the table: nothing is written."""
+        path = self._path(category.name)
+        try:
+            return self._load_file(category, path, state, since)
+        except CsvFormatError as error:
+            raise CsvFormatError(f"{path}: {error}") from None
+
+    def _load_file(self, category: Category, path: Path, state: str, since: str | None) -> int:
+        with self.db.transaction(), path.open("rb") as handle:
+            if since is None:  # the CSV is the truth: the table is loaded afresh
+                self.db.execute(f"DELETE FROM {quote(category.name)}")
             if os.fstat(handle.fileno()).st_size == 0:
                 return 0
             header, header_end = read_header(handle)
@@ -218,14 +239,11 @@ class Mirror:
         if since is None:
             time_index = None
         keys = [operator.itemgetter(header.index(k)) for k in category.key if k in header]
-        handle.seek(start)
-        text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
-        reader, skipped, size = csv.reader(text), 0, FIRST_BATCH_ROWS
+        reader = check_widths(iter_rows(handle, start), width)  # a shifted row fails the table
+        skipped, size = 0, FIRST_BATCH_ROWS
         try:
             while batch := list(itertools.islice(reader, size)):
                 size = _batch_rows(batch)
-                if set(map(len, batch)) != {width}:  # a hand-edited file: pad or cut
-                    batch = [(row + [""] * width)[:width] for row in batch]
                 if time_index is not None and start == header_end:  # the tail was too long
                     floor = since or ""
                     batch = [row for row in batch if time_key(row[time_index]) >= floor]
@@ -234,7 +252,7 @@ class Mirror:
                     skipped, batch = skipped + len(batch) - len(kept), kept
                 yield batch
         finally:
-            text.detach()
+            reader.close()
         if skipped:
             log.warning(
                 "%s: %d rows without a value for the key %s are not in the database",

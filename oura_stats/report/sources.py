@@ -3,8 +3,8 @@ the rules). Only days within the period are kept; no file is ever held whole in 
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,9 @@ from oura_stats.report.daily import (
     number,
     usable,
 )
+from oura_stats.store.csvfile import CsvFormatError, iter_rows, read_header
+
+log = logging.getLogger(__name__)
 
 HOUR = 3600.0
 SLEEP_FIELDS = (
@@ -90,11 +93,17 @@ class ReportData:
 
 def lines(path: Path) -> Iterator[list[str]]:
     """The rows of a CSV file as lists of cells (the header first); none when it does not
-    exist. The one place the report opens a CSV."""
-    if not path.is_file():
+    exist. The one place the report opens a CSV. A file that cannot be read (not UTF-8,
+    say) is left out of the page from there on, with one line saying why."""
+    if not path.is_file() or path.stat().st_size == 0:
         return
-    with path.open(newline="", encoding="utf-8") as handle:
-        yield from csv.reader(handle)
+    try:
+        with path.open("rb") as handle:
+            header, header_end = read_header(handle)
+            yield header
+            yield from iter_rows(handle, header_end)
+    except CsvFormatError as error:
+        log.error("report: left out %s: %s", path, error)
 
 
 def rows(path: Path) -> Iterator[dict[str, str]]:

@@ -31,6 +31,7 @@ from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
 from oura_stats.run.collector import Collector, RunConfig, prepare_output_dir
+from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.lock import RunLock
 from oura_stats.store.source import Source, merged, mismatch_message, same_source
 from oura_stats.store.state import State
@@ -210,7 +211,7 @@ def mirror_round(
         for category, since in commits.committed():
             try:
                 mirror.committed(category, since)
-            except DatabaseError as error:
+            except (DatabaseError, CsvFormatError) as error:
                 log.error("%s: %s", category.name, error)
                 by_name[category.name].db_error = str(error)
         failed = {o.category for o in outcomes if o.db_error}

@@ -3,6 +3,10 @@
 The store keeps each file sorted by time, so a run that only revisits recent days needs
 to read just the last rows. `find_tail_start` locates them by scanning backwards from the
 end, without parsing the untouched history.
+
+Every reader of a CSV (the merge, the database mirror, the report) parses through this
+module: the header is one CSV record (a quoted column name may hold a line end), bytes that
+are not UTF-8 are one `CsvFormatError` naming their offset, and a cell may be of any size.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import sys
 from collections.abc import Generator, Iterator, Sequence
 from typing import IO
 
@@ -21,6 +26,9 @@ _BLOCK = 1 << 16
 TAIL_LIMIT_BYTES = 16 << 20
 _LEAD_READ = 512
 BOM = b"\xef\xbb\xbf"
+_CHUNK = 1 << 20
+# A cell may hold a long list (40,000 per-minute values): no field limit for any reader.
+csv.field_size_limit(min(sys.maxsize, (1 << 31) - 1))
 
 
 class CsvFormatError(OuraStatsError):
@@ -48,19 +56,54 @@ class RowWriter:
 def read_header(handle: IO[bytes]) -> tuple[list[str], int]:
     """The column names and the byte offset where the first data row starts.
 
-    A UTF-8 byte order mark and a CRLF line end (a file saved by a spreadsheet) are read
-    as such: neither becomes part of a column name.
+    The header is one CSV record: a quoted name may span lines. A UTF-8 byte order mark and
+    a CRLF line end (a file saved by a spreadsheet) are read as such: neither becomes part
+    of a column name.
     """
     handle.seek(0)
     first = handle.readline()
+    while first.count(b'"') % 2 and (more := handle.readline()):
+        first += more  # a line end inside a quoted name
     if not first.endswith(b"\n"):
         raise CsvFormatError("has no complete header line")
     try:
         text = first.removeprefix(BOM).decode("utf-8").rstrip("\r\n")
-        header = next(csv.reader([text]))
-    except (UnicodeDecodeError, StopIteration) as error:
+    except UnicodeDecodeError:
+        raise not_utf8(handle, 0) from None
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")))
+    except (csv.Error, StopIteration) as error:
         raise CsvFormatError(f"has an unreadable header ({error})") from error
     return header, len(first)
+
+
+def not_utf8(handle: IO[bytes], start: int) -> CsvFormatError:
+    """The error for a file with bytes that are not UTF-8 at or after `start`: where the
+    first one is, and the fix."""
+    found = first_bad_byte(handle, start)
+    where = "" if found is None else f": byte 0x{found[1]:02x} at offset {found[0]}"
+    return CsvFormatError(
+        f'not UTF-8{where}; save it as UTF-8 (a spreadsheet\'s "CSV UTF-8") and run again'
+    )
+
+
+def first_bad_byte(handle: IO[bytes], start: int) -> tuple[int, int] | None:
+    """(offset, byte) of the first byte at or after `start` that is not UTF-8."""
+    handle.seek(start)
+    base, carry = start, b""
+    while True:
+        chunk = handle.read(_CHUNK)
+        data = carry + chunk
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            if chunk and error.reason == "unexpected end of data":
+                base, carry = base + error.start, data[error.start :]  # cut mid-character
+                continue
+            return base + error.start, data[error.start]
+        if not chunk:
+            return None
+        base, carry = base + len(data), b""
 
 
 def written_as_we_write(handle: IO[bytes]) -> bool:
@@ -71,7 +114,7 @@ def written_as_we_write(handle: IO[bytes]) -> bool:
     return not first.startswith(BOM) and not first.endswith(b"\r\n")
 
 
-def check_widths(rows: Iterator[list[str]], width: int) -> Iterator[list[str]]:
+def check_widths(rows: Iterator[list[str]], width: int) -> Generator[list[str], None, None]:
     """Pass rows on, skipping blank lines; raise on a row whose width is not `width`.
 
     A header that lost (or gained) a column by hand would otherwise give a ragged file.
@@ -99,6 +142,8 @@ def iter_rows(handle: IO[bytes], start: int) -> Generator[list[str], None, None]
     text = io.TextIOWrapper(handle, encoding="utf-8", newline="")
     try:
         yield from csv.reader(text)
+    except UnicodeDecodeError:
+        raise not_utf8(handle, start) from None
     finally:
         text.detach()
 
