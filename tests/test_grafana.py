@@ -1,4 +1,5 @@
-"""The Grafana files in docs/: every dashboard query answers against a real mirror."""
+"""The Grafana files (deploy/kubernetes/grafana, also mounted by docs/compose.postgres.yaml):
+every dashboard query answers against a real mirror."""
 
 from __future__ import annotations
 
@@ -14,7 +15,8 @@ from conftest import TODAY, Workspace, fetch
 from oura_stats.demo.server import FakeOura
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-DASHBOARD = DOCS / "grafana" / "dashboards" / "oura.json"
+GRAFANA = DOCS.parent / "deploy" / "kubernetes" / "grafana"
+DASHBOARD = GRAFANA / "dashboards" / "oura.json"
 
 
 def queries() -> list[tuple[str, str]]:
@@ -56,7 +58,7 @@ def test_every_dashboard_query_returns_rows_after_a_fetch(
 def test_dashboard_covers_the_topics_and_uses_the_provisioned_datasource() -> None:
     yaml = pytest.importorskip("yaml")
     provisioned = yaml.safe_load(
-        (DOCS / "grafana/provisioning/datasources/oura.yaml").read_text(encoding="utf-8")
+        (GRAFANA / "provisioning/datasources/oura.yaml").read_text(encoding="utf-8")
     )
     uid = provisioned["datasources"][0]["uid"]
     dashboard: dict[str, Any] = json.loads(DASHBOARD.read_text(encoding="utf-8"))
