@@ -147,7 +147,9 @@ def test_documented_command_line_is_accepted_by_the_cli(where: str, argv: list[s
 def test_dockerfile_runs_the_service_unprivileged_with_a_health_check() -> None:
     text = (DOCS / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
     assert re.search(r"^FROM python:3\.1[1-9]", text, flags=re.MULTILINE)
-    assert re.search(r"^USER oura-stats$", text, flags=re.MULTILINE)
+    user = re.findall(r"^USER (\d+):(\d+)$", text, flags=re.MULTILINE)
+    assert user and int(user[0][0]) > 0, "USER by number, not root"
+    assert f"--uid {user[0][0]} " in text  # the account created for it
     assert re.search(r'^ENTRYPOINT \["oura-stats"\]$', text, flags=re.MULTILINE)
     cmd = json.loads(re.findall(r"^CMD (\[.*\])$", text, flags=re.MULTILINE)[0])
     port = cmd[cmd.index("--health-port") + 1]
@@ -192,7 +194,7 @@ def slug(heading: str) -> str:
 
 
 def test_relative_links_and_anchors_in_the_guides_resolve() -> None:
-    for page in (DOCS / "unattended.md", DOCS / "cron.md"):
+    for page in (DOCS / "unattended.md", DOCS / "cron.md", DOCS / "kubernetes.md"):
         text = page.read_text(encoding="utf-8")
         for target, anchor in re.findall(r"\]\(([^)#:]*)(?:#([^)]*))?\)", text):
             path = page.parent / target if target else page
