@@ -6,6 +6,7 @@ token, bounded resources."""
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from kube import (
     containers,
     find,
     load_yaml,
+    options_of_every_command,
     overlays,
     pod_specs,
     render,
@@ -67,6 +69,7 @@ def quantity(value: str) -> float:
 def test_every_pod_runs_unprivileged_read_only_and_bounded(overlay: str) -> None:
     for where, pod in pod_specs(render(overlay)):
         assert pod["automountServiceAccountToken"] is False, where
+        assert pod["enableServiceLinks"] is False, where
         security = pod["securityContext"]
         assert security["runAsNonRoot"] is True, where
         assert security["runAsUser"] > 0, where
@@ -201,3 +204,31 @@ def test_try_brings_service_database_and_grafana_together() -> None:
     kinds = {(o["kind"], o["metadata"]["name"]) for o in render("try")}
     for part in ("service", "postgres", "grafana"):
         assert {(o["kind"], o["metadata"]["name"]) for o in render(part)} <= kinds, part
+
+
+def test_the_image_installs_the_postgres_extra_by_default() -> None:
+    root = DEPLOY.parent.parent
+    dockerfile = (root / "docs" / "Dockerfile").read_text(encoding="utf-8")
+    (extras,) = re.findall(r'^ARG EXTRAS="\[([\w,]+)\]"$', dockerfile, flags=re.MULTILINE)
+    assert 'pip install "/src${EXTRAS}"' in dockerfile
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    optional = project["optional-dependencies"]
+    assert extras.split(",") == ["postgres"]
+    assert any(requirement.startswith("psycopg") for requirement in optional["postgres"])
+
+
+def test_service_links_would_set_options_so_no_pod_gets_them() -> None:
+    """Kubernetes gives each pod <SERVICE>_PORT=tcp://... for every Service in the namespace
+    unless enableServiceLinks is false; for the Services made here those read as options."""
+    every = options_of_every_command()
+    services = {
+        o["metadata"]["name"] for x in overlays() for o in render(x) if o["kind"] == "Service"
+    }
+    clashes = set()
+    for name in services:
+        prefix = name.upper().replace("-", "_")
+        for variable in (f"{prefix}_PORT", f"{prefix}_SERVICE_HOST", f"{prefix}_SERVICE_PORT"):
+            if variable.startswith("OURA_STATS_"):
+                option = "--" + variable.removeprefix("OURA_STATS_").lower().replace("_", "-")
+                clashes |= {option} & every
+    assert "--port" in clashes
