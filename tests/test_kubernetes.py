@@ -130,10 +130,19 @@ def test_every_reference_resolves(overlay: str) -> None:
             if "persistentVolumeClaim" in volume:
                 claim = volume["persistentVolumeClaim"]["claimName"]
                 assert ("PersistentVolumeClaim", claim) in names, where
+
+
+@pytest.mark.parametrize("overlay", overlays())
+def test_services_and_network_policies_select_pods_with_their_ports(overlay: str) -> None:
+    objects = render(overlay)
     for service in (o for o in objects if o["kind"] == "Service"):
         assert ports_of(objects, service["spec"]["selector"]) >= {
             p["targetPort"] for p in service["spec"]["ports"]
         }, service["metadata"]["name"]
+    for policy in (o for o in objects if o["kind"] == "NetworkPolicy"):
+        named = ports_of(objects, policy["spec"]["podSelector"]["matchLabels"])
+        for rule in policy["spec"]["ingress"]:
+            assert {p["port"] for p in rule["ports"]} <= named, policy["metadata"]["name"]
 
 
 def ports_of(objects: tuple[dict[str, Any], ...], selector: dict[str, str]) -> set[Any]:
