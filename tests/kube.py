@@ -40,6 +40,7 @@ PENDING_OPTIONS = {
     "--host": 1,
     "--port": 1,
     "--log-level": 1,
+    "--backfill-days": 1,
     "--timeout": 1,
     "--retries": 1,
     "--db": 1,

@@ -171,7 +171,7 @@ def test_the_settings_name_only_real_options() -> None:
     assert settings["OURA_STATS_INTERVAL_HOURS"] == "2"
     commented = [line.lstrip("# ") for line in lines if re.match(r"# OURA_STATS_\w+=", line)]
     examples = dict(line.split("=", 1) for line in commented)
-    assert "OURA_STATS_START_DATE" in examples
+    assert {"OURA_STATS_START_DATE", "OURA_STATS_BACKFILL_DAYS"} <= set(examples)
     for command in ("fetch", "service"):
         check_command_line([command], settings | examples)
 
