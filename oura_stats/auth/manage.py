@@ -30,8 +30,9 @@ def show_status(provider: OAuthTokenProvider, base_url: str, out: IO[str]) -> No
     credentials = provider.credentials()
     portal = credentials.portal
     recorded = "" if credentials.portal_name else " (inferred from the token endpoint)"
+    kind, _, where = provider.store.where.partition(" file ")
     lines = [
-        f"credentials file: {provider.path}",
+        f"credentials file: {where}" if where else f"stored in:        {kind}",
         f"user:             {user}",
         f"portal:           {portal.name}{recorded}",
         f"client id:        {credentials.client_id}",

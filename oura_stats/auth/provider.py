@@ -16,15 +16,10 @@ from pathlib import Path
 
 import requests
 
-from oura_stats.auth.credentials import (
-    LOCK_TIMEOUT,
-    Credentials,
-    credentials_lock,
-    file_signature,
-    load_credentials,
-)
+from oura_stats.auth.credentials import LOCK_TIMEOUT, Credentials
 from oura_stats.auth.oauth import TokenEndpointError, TokenEndpointUnreachable, request_tokens
-from oura_stats.auth.reserve import CredentialsNotSaved, Reservation, reserved_save
+from oura_stats.auth.reserve import CredentialsNotSaved
+from oura_stats.auth.seam import CredentialStore, FileCredentials
 from oura_stats.errors import AuthError
 from oura_stats.scrub import remember
 
@@ -34,30 +29,30 @@ REFRESH_MARGIN = 300.0  # refresh this many seconds before expiry …
 MARGIN_FRACTION = 0.5  # … or halfway through a token's life, if that is shorter
 
 
-def relogin_message(path: Path, reason: str) -> str:
+def relogin_message(where: Path | str, reason: str) -> str:
     return (
-        f"the Oura credentials in {path} are no longer valid ({reason}); "
+        f"the Oura credentials in {where} are no longer valid ({reason}); "
         "run `oura-stats auth login` again"
     )
 
 
 class OAuthTokenProvider:
-    """A `TokenProvider` backed by the credentials file at `path`.
+    """A `TokenProvider` backed by saved credentials (a file at a path, or any store).
 
-    Thread-safe; cheap to call before every request (it re-reads the file only when
-    another process replaced it).
+    Thread-safe; cheap to call before every request (it re-reads the credentials only when
+    another process replaced them).
     """
 
     def __init__(
         self,
-        path: Path,
+        store: CredentialStore | Path,
         *,
         token_url: str | None = None,
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.time,
         lock_timeout: float = LOCK_TIMEOUT,
     ) -> None:
-        self._path = path
+        self._store: CredentialStore = FileCredentials(store) if isinstance(store, Path) else store
         self._token_url_override = token_url
         self._session = session or requests.Session()
         self._clock = clock
@@ -65,22 +60,23 @@ class OAuthTokenProvider:
         self._mutex = threading.RLock()
         self._dead_refresh_token: str | None = None
         self._credentials: Credentials
-        self._signature: tuple[int, int, int] | None
-        self._adopt(load_credentials(path), file_signature(path))
+        self._signature: object
+        marker = self._store.marker()
+        self._adopt(self._store.load(), marker)
 
     def __repr__(self) -> str:
-        return f"OAuthTokenProvider(path={str(self._path)!r})"
+        return f"OAuthTokenProvider({self._store.where!r})"
 
     @property
-    def path(self) -> Path:
-        return self._path
+    def store(self) -> CredentialStore:
+        return self._store
 
     def credentials(self) -> Credentials:
-        """The current credentials, re-read if another process replaced the file."""
+        """The current credentials, re-read if another process replaced them."""
         with self._mutex:
-            signature = file_signature(self._path)
-            if signature != self._signature:
-                self._adopt(load_credentials(self._path), signature)
+            marker = self._store.marker()
+            if marker != self._signature:
+                self._adopt(self._store.load(), marker)
             return self._credentials
 
     def access_token(self) -> str:
@@ -103,7 +99,7 @@ class OAuthTokenProvider:
         margin = min(REFRESH_MARGIN, credentials.lifetime * MARGIN_FRACTION)
         return self._clock() >= credentials.expires_at - margin
 
-    def _adopt(self, credentials: Credentials, signature: tuple[int, int, int] | None) -> None:
+    def _adopt(self, credentials: Credentials, signature: object) -> None:
         for secret in (credentials.access_token, credentials.refresh_token):
             remember(secret)
         remember(credentials.client_secret)
@@ -112,34 +108,25 @@ class OAuthTokenProvider:
 
     def _refresh(self, *, stale: str) -> Credentials:
         """Replace the `stale` access token, unless another process already did."""
-        with self._mutex, credentials_lock(self._path, timeout=self._lock_timeout):
-            signature = file_signature(self._path)
-            current = load_credentials(self._path)
-            self._adopt(current, signature)
+        with self._mutex, self._store.refreshing(timeout=self._lock_timeout) as held:
+            current = held.current
+            self._adopt(current, None)
             if current.access_token != stale and not self._due(current):
                 log.debug("access token was already refreshed by another process")
                 return current
             if current.refresh_token == self._dead_refresh_token:
-                raise AuthError(relogin_message(self._path, "refresh token refused earlier"))
-            # The room to save the new pair is taken before the old refresh token is spent.
-            with reserved_save(self._path, current) as reservation:
-                rotated = self._rotate(current)
-                # Saved before anyone uses it: the old refresh token is already spent.
-                self._commit(reservation, rotated)
-            self._adopt(rotated, file_signature(self._path))
+                raise AuthError(relogin_message(self._store.where, "refresh token refused earlier"))
+            rotated = self._rotate(current)
+            try:  # saved before anyone uses it: the old refresh token is already spent
+                held.commit(rotated)
+            except CredentialsNotSaved as exc:
+                raise CredentialsNotSaved(relogin_message(self._store.where, str(exc))) from None
+        self._adopt(rotated, self._store.marker())
         log.info(
             "refreshed the Oura access token; valid for %.0f more minutes",
             rotated.lifetime / 60,
         )
         return rotated
-
-    def _commit(self, reservation: Reservation, rotated: Credentials) -> None:
-        try:
-            reservation.commit(rotated)
-        except OSError as exc:
-            raise CredentialsNotSaved(
-                relogin_message(self._path, f"the refreshed tokens could not be saved: {exc}")
-            ) from None
 
     def _rotate(self, current: Credentials) -> Credentials:
         url = self._token_url_override or current.token_url
@@ -154,7 +141,9 @@ class OAuthTokenProvider:
         except TokenEndpointError as exc:
             if exc.status in (400, 401) and exc.error in ("invalid_grant", "invalid_client"):
                 self._dead_refresh_token = current.refresh_token
-                raise AuthError(relogin_message(self._path, exc.error or "refused")) from None
+                raise AuthError(
+                    relogin_message(self._store.where, exc.error or "refused")
+                ) from None
             raise AuthError(
                 f"refreshing the Oura access token failed: {exc} "
                 "(a different endpoint can be given with --token-url)"

@@ -55,6 +55,11 @@ class PostgresDatabase:
         self._conn.execute("SET client_min_messages = warning")
         self._conn.execute("SET TIME ZONE 'UTC'")
 
+    @property
+    def connection(self) -> Any:
+        """The driver's connection, for bookkeeping statements of the same session."""
+        return self._conn
+
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
         try:

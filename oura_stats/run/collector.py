@@ -42,8 +42,8 @@ from oura_stats.errors import (
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, run_record, shared_failure
 from oura_stats.run.jobs import Job, plan_job
-from oura_stats.store.atomic import remove_stale_temp_files
 from oura_stats.store.flatten import flatten
+from oura_stats.store.rowhome import RowHome
 from oura_stats.store.state import CategoryState, State
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ AfterCommit = Callable[[Category, str | None], None]
 
 @dataclass
 class RunConfig:
-    output_dir: Path
+    rows: RowHome  # CSV files, or database tables
     categories: list[Category]
     options: Options
     sandbox: bool = False
@@ -99,7 +99,6 @@ class Collector:
 
     def run(self) -> list[Outcome]:
         started = self._clock()
-        prepare_output_dir(self._config.output_dir)
         saved = self._selected()
         try:
             floor = self._history_floor(saved)
@@ -126,7 +125,6 @@ class Collector:
         """The categories this run collects, with their saved state."""
         selected: dict[Category, CategoryState] = {}
         for category in self._config.categories:
-            remove_stale_temp_files(self._config.output_dir, f"{category.name}.csv")
             if self._config.sandbox and not category.has_sandbox:
                 self._outcomes[category.name] = Outcome(category.name, skipped="no sandbox data")
             else:
@@ -135,17 +133,15 @@ class Collector:
 
     def _saved(self, category: Category) -> CategoryState:
         saved = self._state.category(category.name)
-        csv_path = self._config.output_dir / f"{category.name}.csv"
-        if saved.cursor is not None and not csv_path.exists():
-            log.warning(
-                "%s: %s is missing; fetching its whole history again", category.name, csv_path
-            )
+        lost = self._config.rows.lost(category) if saved.cursor is not None else None
+        if lost is not None:
+            log.warning("%s: %s; fetching its whole history again", category.name, lost)
             self._state.forget(category.name)
             return CategoryState()
         return saved
 
     def _job(self, category: Category, saved: CategoryState, floor: dt.date) -> Job:
-        return plan_job(category, saved, self._config.options, floor, self._config.output_dir)
+        return plan_job(category, saved, self._config.options, floor, self._config.rows)
 
     def _path(self, category: Category) -> str:
         return category.sandbox_path if self._config.sandbox else category.path
@@ -286,9 +282,11 @@ class Collector:
                 success = self._clock().isoformat(timespec="seconds")
                 partly = job.partly_advanced(latest) if job.error is not None else None
                 self._state.record_success(name, partly or job.advanced(success, latest))
+                job.store.seal(self._state.entry(name))
             except Exception as error:  # a broken file fails its category, not the run
                 log.debug("%s: commit failed", name, exc_info=True)
-                job.error = job.error or f"could not merge into {job.store.path}: {error}"
+                self._state.record_success(name, job.saved)  # it claims only what is stored
+                job.error = job.error or f"could not merge into {job.store.where}: {error}"
                 partly = None
         if job.store.keyless:
             outcome.keyless = job.store.keyless

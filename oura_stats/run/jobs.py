@@ -12,7 +12,6 @@ import itertools
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from oura_stats.api.categories import Category, Kind
 from oura_stats.api.client import Document, RequestStats
@@ -24,7 +23,7 @@ from oura_stats.api.windows import (
     plan_window,
     request_params,
 )
-from oura_stats.store.csvstore import CategoryStore
+from oura_stats.store.rowhome import RowHome, RowStore
 from oura_stats.store.state import CategoryState
 
 
@@ -35,7 +34,7 @@ class Job:
     category: Category
     window: Window | None
     saved: CategoryState
-    store: CategoryStore
+    store: RowStore
     chunks: list[dict[str, str]]
     stats: RequestStats = field(default_factory=RequestStats)
     prefetched: list[Document] | None = None  # ring_configuration, read for the history floor
@@ -92,11 +91,11 @@ class Job:
 
 
 def plan_job(
-    category: Category, saved: CategoryState, options: Options, floor: dt.date, output_dir: Path
+    category: Category, saved: CategoryState, options: Options, floor: dt.date, rows: RowHome
 ) -> Job:
     """The job of one category: the window from its state (pure), its requests, its store."""
     window = None
     if category.kind in (Kind.DAILY, Kind.SERIES):
         window = plan_window(saved, options, floor)
     chunks = request_params(category, window) if window is not None else [{}]
-    return Job(category, window, saved, CategoryStore(category, output_dir), chunks)
+    return Job(category, window, saved, rows.store(category), chunks)

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
 import threading
@@ -17,7 +16,7 @@ from oura_stats.api.client import Document, OuraClient, RequestStats, RetryPolic
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.db.commits import CommitLog
-from oura_stats.db.mirror import Mirror, db_resources
+from oura_stats.db.mirror import Mirror
 from oura_stats.db.target import Target
 from oura_stats.errors import (
     EXIT_FAILED,
@@ -30,9 +29,10 @@ from oura_stats.errors import (
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
-from oura_stats.run.collector import Collector, RunConfig, prepare_output_dir
+from oura_stats.run.collector import Collector, RunConfig
+from oura_stats.run.homes import SOLE_ACCOUNT, Homes, open_homes
 from oura_stats.store.csvfile import CsvFormatError
-from oura_stats.store.lock import RunLock
+from oura_stats.store.seam import RUN
 from oura_stats.store.source import Source, merged, mismatch_message, same_source
 from oura_stats.store.state import State
 
@@ -59,6 +59,8 @@ class Settings:
     concurrency: int
     reset_state: bool = False
     db: Target | None = None
+    no_csv: bool = False  # the database holds rows, cursors and the lock (--no-csv)
+    account: str = SOLE_ACCOUNT  # whose rows, cursors and locks in a shared database
     report_path: Path | None = None  # rewrite this HTML report after each round
     observer: RunObserver = NO_OBSERVER  # progress on a terminal
 
@@ -71,53 +73,60 @@ def run_round(
     today: Callable[[], dt.date] = lambda: dt.datetime.now(dt.UTC).date(),
 ) -> int:
     """Collect once; return 0 when every category succeeded, else 1 (errors are logged)."""
-    began = time.monotonic()
+    homes = open_homes(settings)
     try:
-        settings.state_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(
-            f"cannot create the directory of --state-file {settings.state_path}: {error.strerror}"
-        ) from error
-    prepare_output_dir(settings.output_dir)  # the lock file of the output directory lives there
-    with RunLock.for_run(settings.output_dir, settings.state_path, db_resources(settings.db)):
-        loaded = None if settings.reset_state else State.load(settings.state_path)
-        state, account = settle_source(settings, loaded, tokens, stop)
-        commits = CommitLog(settings.output_dir) if settings.db is not None else None
-        options = Options(
-            today=today(),
-            lookback_days=settings.lookback_days,
-            start=settings.start,
-            end=settings.end,
-        )
-        config = RunConfig(
-            output_dir=settings.output_dir,
-            categories=settings.categories,
-            options=options,
-            sandbox=settings.sandbox,
-            concurrency=settings.concurrency,
-            after_commit=commits.add if commits is not None else None,
-            observer=settings.observer,
-            personal_info=account.personal_info,
-        )
-        client = OuraClient(
-            settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2
-        )
+        with homes.locks.hold(RUN):
+            ok = _locked_round(settings, homes, tokens, stop, today())
+    finally:
+        homes.close()
+    report_ok = True
+    if settings.report_path is not None and not settings.no_csv:  # after the CSVs, unlocked
+        report_ok = refresh_report(settings.output_dir, settings.report_path, settings.state_path)
+    return EXIT_OK if ok and report_ok else EXIT_FAILED
+
+
+def _locked_round(
+    settings: Settings,
+    homes: Homes,
+    tokens: TokenProvider,
+    stop: threading.Event,
+    today: dt.date,
+) -> bool:
+    """The round inside the run lock: whether every category (and the mirror) succeeded."""
+    began = time.monotonic()
+    loaded = None if settings.reset_state else State.open(homes.cursors)
+    state, account = settle_source(settings, homes, loaded, tokens, stop)
+    commits = CommitLog(settings.output_dir) if settings.db and not settings.no_csv else None
+    options = Options(
+        today=today,
+        lookback_days=settings.lookback_days,
+        start=settings.start,
+        end=settings.end,
+    )
+    config = RunConfig(
+        rows=homes.rows,
+        categories=settings.categories,
+        options=options,
+        sandbox=settings.sandbox,
+        concurrency=settings.concurrency,
+        after_commit=commits.add if commits is not None else None,
+        observer=settings.observer,
+        personal_info=account.personal_info,
+    )
+    client = OuraClient(settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2)
+    try:
+        collector = Collector(client, state, config, stop=stop)
+        settings.observer.run_started()
         try:
-            collector = Collector(client, state, config, stop=stop)
-            settings.observer.run_started()
-            try:
-                outcomes = collector.run()
-            finally:
-                settings.observer.run_finished()
-            state_saved = save_state(state)
+            outcomes = collector.run()
         finally:
-            client.close()
-        db_ok = True if commits is None else mirror_round(settings, state, outcomes, commits)
+            settings.observer.run_finished()
+        state_saved = save_state(state)
+    finally:
+        client.close()
+    db_ok = True if commits is None else mirror_round(settings, state, outcomes, commits)
     report(outcomes, time.monotonic() - began, collector.extra_requests, account.unclaimed)
-    ok = db_ok and state_saved and all(o.ok for o in outcomes)
-    if settings.report_path is not None:  # after the CSVs, outside the lock
-        ok = refresh_report(settings.output_dir, settings.report_path, settings.state_path) and ok
-    return EXIT_OK if ok else EXIT_FAILED
+    return db_ok and state_saved and all(o.ok for o in outcomes)
 
 
 @dataclass
@@ -134,7 +143,11 @@ class Account:
 
 
 def settle_source(
-    settings: Settings, state: State | None, tokens: TokenProvider, stop: threading.Event
+    settings: Settings,
+    homes: Homes,
+    state: State | None,
+    tokens: TokenProvider,
+    stop: threading.Event,
 ) -> tuple[State, Account]:
     """Refuse files collected from another source; record this run's source in the state.
 
@@ -146,17 +159,14 @@ def settle_source(
         account.personal_info = identify(settings.base_url, tokens, stop, account.requests)
     name = str(account.personal_info.get("id") or "") if account.personal_info else None
     current = Source.of(settings.base_url, settings.sandbox, name)
-    recorded = state.source() if state is not None else _previous_source(settings.state_path)
+    recorded = state.source() if state is not None else _previous_source(homes)
     if recorded is not None and not same_source(recorded, current):
-        if state is not None or any(settings.output_dir.glob("*.csv")):
-            raise ConfigError(
-                mismatch_message(recorded, current, settings.output_dir, settings.state_path)
-            )
+        if state is not None or homes.rows.has_rows():
+            raise ConfigError(_mismatch(settings, recorded, current))
         recorded = None  # --reset-state into an empty output directory: a fresh start
     if state is None:
-        with contextlib.suppress(FileNotFoundError):
-            settings.state_path.unlink()
-        state = State.load(settings.state_path)
+        homes.cursors.clear()
+        state = State.open(homes.cursors)
     state.set_source(merged(recorded, current))
     return state, account
 
@@ -176,12 +186,23 @@ def identify(
         client.close()
 
 
-def _previous_source(path: Path) -> Source | None:
-    """The source a state file about to be reset recorded (None if unreadable)."""
+def _previous_source(homes: Homes) -> Source | None:
+    """The source a state about to be reset recorded (None if unreadable)."""
     try:
-        return State.load(path).source()
+        return State.open(homes.cursors).source()
     except OuraStatsError:
         return None
+
+
+def _mismatch(settings: Settings, recorded: Source, current: Source) -> str:
+    if not settings.no_csv:
+        return mismatch_message(recorded, current, settings.output_dir, settings.state_path)
+    assert settings.db is not None
+    return (
+        f"the database {settings.db.display} holds data from {recorded.describe()}, but this "
+        f"run reads {current.describe()}; mixing them would pass one's rows for the other's. "
+        "Use another database"
+    )
 
 
 def save_state(state: State) -> bool:

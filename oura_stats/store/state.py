@@ -1,4 +1,8 @@
-"""The JSON state file: cursors, failures and run history (the run lock is in `lock.py`)."""
+"""The state of a run: cursors, failures, run history and source, with their rules.
+
+Where it is kept (a JSON file, or tables) is a `CursorStore` (see `seam.py`); the round
+loads it once and saves it after the rows it describes are stored.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,7 @@ from typing import Any
 
 from oura_stats.errors import ConfigError, StorageError
 from oura_stats.scrub import scrub
-from oura_stats.store.atomic import write_text_atomic
+from oura_stats.store.seam import CursorStore, FileCursors
 from oura_stats.store.source import Source
 from oura_stats.store.stateshape import shape_problem
 
@@ -33,22 +37,32 @@ class CategoryState:
 
 
 class State:
-    """The state file's content; thread-safe; saved atomically, only after the CSVs it describes."""
+    """One account's state; thread-safe; saved whole, only after the rows it describes."""
 
-    def __init__(self, path: Path, data: dict[str, Any]) -> None:
-        self.path = path
+    def __init__(self, home: CursorStore, data: dict[str, Any]) -> None:
+        self.home = home
         self._data = data
         self._lock = threading.Lock()
 
     @classmethod
     def load(cls, path: Path) -> State:
+        """The state file at `path` (a new, empty state when there is none)."""
+        return cls.open(FileCursors(path))
+
+    @classmethod
+    def open(cls, home: CursorStore) -> State:
         try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            return cls(path, {"version": VERSION, "categories": {}, "runs": []})
-        except OSError as error:
-            raise ConfigError(f"cannot read state file {path}: {error.strerror}") from error
-        return cls(path, _parse(path, raw))
+            raw = home.load()
+        except StorageError as error:
+            raise ConfigError(str(error)) from error
+        if raw is None:
+            return cls(home, {"version": VERSION, "categories": {}, "runs": []})
+        return cls(home, _parse(home.where, raw))
+
+    def entry(self, name: str) -> dict[str, Any]:
+        """What is saved for one category (a copy), as it is stored."""
+        with self._lock:
+            return copy.deepcopy(self._data["categories"].get(name, {}))
 
     def category(self, name: str) -> CategoryState:
         with self._lock:
@@ -108,22 +122,17 @@ class State:
             return copy.deepcopy(self._data)
 
     def save(self) -> None:
-        """Replace the file; on a full disk or read-only file system the old file stands
-        (it claims no more than the CSVs hold) and StorageError says why."""
+        """Save it whole; on a full disk, a read-only file system or a lost database the old
+        state stands (it claims no more than the rows stored) and StorageError says why."""
         with self._lock:
-            text = json.dumps(self._data, indent=2, sort_keys=True) + "\n"
-            try:
-                write_text_atomic(self.path, text)
-            except OSError as error:
-                raise StorageError(
-                    f"cannot save the state file {self.path}: {error.strerror or error}; the "
-                    "CSVs are whole, and the next run fetches again what this one could not "
-                    "record"
-                ) from error
+            self.home.save(self._data)
 
 
-def _parse(path: Path, raw: bytes) -> dict[str, Any]:
+def _parse(where: str, raw: bytes | dict[str, Any]) -> dict[str, Any]:
+    path = where.removeprefix("state file ")
     fix = "fix or remove it, or rerun with --reset-state to refetch everything"
+    if isinstance(raw, dict):
+        return _checked(path, fix, raw)
     try:
         data = json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as error:
@@ -131,6 +140,10 @@ def _parse(path: Path, raw: bytes) -> dict[str, Any]:
     except (ValueError, RecursionError) as error:
         reason = error.msg if isinstance(error, json.JSONDecodeError) else "not JSON"
         raise ConfigError(f"state file {path} is corrupt ({reason}); {fix}") from error
+    return _checked(path, fix, data)
+
+
+def _checked(path: str, fix: str, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict) or not isinstance(data.get("categories"), dict):
         raise ConfigError(f"state file {path} is not an oura-stats state file; {fix}")
     if data.get("version") != VERSION:

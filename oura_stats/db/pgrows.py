@@ -1,0 +1,241 @@
+"""Database-only rows (--no-csv): each category's rows go straight into its table (the
+mirror's tables, types, keys and newest-wins upsert), in one transaction per category
+that also writes the category's cursor, so rows and cursor are stored together or not at
+all. Nothing is written to disk: rows are sent in bounded batches as pages arrive.
+
+Each category in flight has its own connection (its transaction stays open while its
+pages are fetched); `_csv_columns` keeps each table's columns in the order a CSV would
+have them, and `_exact` the cells a type would change (see `exact.py`), for `db export`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from oura_stats.api.categories import CATEGORIES, Category
+from oura_stats.db.exact import EXACT, exact_cells
+from oura_stats.db.mirror import BATCH_BYTES, BATCH_ROWS, Mirror
+from oura_stats.db.pgconn import errors
+from oura_stats.db.pgstate import SAVE_CURSOR, STATE_TABLES, create_tables
+from oura_stats.db.postgres import PostgresDatabase
+from oura_stats.db.schema import column_type, quote
+from oura_stats.store.flatten import Row
+from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
+from oura_stats.store.merge import MergeResult
+
+COLUMNS_TABLE = (
+    "CREATE TABLE IF NOT EXISTS _csv_columns (\n"
+    "  category TEXT NOT NULL,\n"
+    "  position INTEGER NOT NULL,\n"
+    "  name TEXT NOT NULL,\n"
+    "  PRIMARY KEY (category, position)\n"
+    ")",
+)
+_ROW_OVERHEAD = 200
+
+
+class TableWriter(Mirror):
+    """The mirror's typed writing (columns added, misfits widened), fed rows not CSVs."""
+
+    def write_rows(self, category: Category, header: list[str], rows: list[list[str]]) -> int:
+        """Upsert rows of text under `header` (new columns added, misfits widened), in the
+        caller's transaction: the database-only store writes through this."""
+        self.add_columns(category, header)
+        return self._write(category, header, iter([rows]), fresh=False)
+
+    def add_columns(self, category: Category, header: list[str]) -> None:
+        for column in header:
+            if column not in self._kinds[category.name]:
+                self._add_column(category, column, column_type(category, column))
+
+    def kinds(self, category: Category) -> dict[str, str]:
+        """{column: type its values are checked against} of the category's table."""
+        return self._kinds[category.name]
+
+
+def open_mirror(url: str, display: str) -> tuple[TableWriter, Any]:
+    """A mirror that knows the tables' columns, and its connection."""
+    database = PostgresDatabase(url, display)
+    mirror = TableWriter(database, Path(), {})
+    try:
+        mirror.prepare()
+    except BaseException:
+        mirror.close()
+        raise
+    return mirror, database.connection
+
+
+def csv_columns(conn: Any) -> dict[str, list[str]]:
+    """{category: its columns in CSV order} as recorded by database-only runs."""
+    rows = conn.execute("SELECT category, name FROM _csv_columns ORDER BY category, position")
+    found: dict[str, list[str]] = {}
+    for category, name in rows.fetchall():
+        found.setdefault(category, []).append(name)
+    return found
+
+
+class PgRows:
+    """`RowHome` in PostgreSQL tables, for one account's cursors."""
+
+    def __init__(self, url: str, display: str, account: str) -> None:
+        self.url, self.display, self.account = url, display, account
+        self._setup = open_mirror_serialised(url, display)
+        self._lock = threading.Lock()
+
+    def store(self, category: Category) -> PgCategoryStore:
+        return PgCategoryStore(self, category)
+
+    def lost(self, category: Category) -> str | None:
+        with self._lock:
+            empty = self._setup.db.is_empty(category.name)
+        return f"its table in {self.display} is empty" if empty else None
+
+    def has_rows(self) -> bool:
+        with self._lock:
+            return not all(self._setup.db.is_empty(c.name) for c in CATEGORIES)
+
+    def close(self) -> None:
+        self._setup.close()
+
+
+def open_mirror_serialised(url: str, display: str) -> TableWriter:
+    """Create what is missing (tables, `_exact` columns) one first run at a time."""
+    database = PostgresDatabase(url, display)
+    mirror = TableWriter(database, Path(), {})
+    try:
+        conn = database.connection
+        with conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(4242_0001)")
+            mirror.prepare()
+            for category in CATEGORIES:
+                if EXACT not in mirror.kinds(category):
+                    mirror.db.execute(
+                        f"ALTER TABLE {quote(category.name)} ADD COLUMN {quote(EXACT)} JSONB"
+                    )
+            mirror.prepare()
+        create_tables(conn, STATE_TABLES + COLUMNS_TABLE)
+    except BaseException:
+        mirror.close()
+        raise
+    return mirror
+
+
+class PgCategoryStore:
+    """One category's rows of one run, written as they come, committed with the cursor."""
+
+    def __init__(self, home: PgRows, category: Category) -> None:
+        self._home, self.category = home, category
+        self._lock = threading.Lock()
+        self._mirror: TableWriter | None = None
+        self._conn: Any = None
+        self._columns: dict[str, None] = dict.fromkeys(category.lead_columns)
+        self._pending: dict[Ident, Row] = {}  # a batch: one row per key, the newest wins
+        self._pending_bytes = 0
+        self._identity = row_identity(category)
+        self._result = MergeResult(written=True)
+        self.newest_time: str | None = None
+        self.oldest_time: str | None = None
+        self.keyless = 0
+        self.keyless_example: str | None = None
+
+    @property
+    def where(self) -> str:
+        return f"table {self.category.name} in {self._home.display}"
+
+    def add_page(self, documents: list[dict[str, Any]]) -> bool:
+        return False  # flattened rows, please
+
+    def add(self, rows: Iterable[Row]) -> None:
+        time_field = self.category.time_field or ""
+        with self._lock:
+            for row in rows:
+                order = time_key(row.get(time_field, ""))
+                ident = self._identity(row, order)
+                if ident is None:
+                    self.keyless += 1
+                    self.keyless_example = self.keyless_example or describe_keyless(
+                        self.category, row
+                    )
+                    continue
+                for name in row:
+                    if name not in self._columns:
+                        self._columns[name] = None
+                if self.oldest_time is None or order < self.oldest_time:
+                    self.oldest_time = order
+                if self.newest_time is None or order > self.newest_time:
+                    self.newest_time = order
+                self._pending.pop(ident, None)  # re-inserted: the batch keeps arrival order
+                self._pending[ident] = row
+                self._pending_bytes += _ROW_OVERHEAD + sum(map(len, row.values()))
+                if len(self._pending) >= BATCH_ROWS or self._pending_bytes >= BATCH_BYTES:
+                    self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        mirror = self._open()
+        header = list(self._columns)
+        rows = [[row.get(c, "") for c in header] for row in self._pending.values()]
+        self._pending, self._pending_bytes = {}, 0
+        mirror.add_columns(self.category, header)  # new fields get their column and type
+        exact = exact_cells(header, mirror.kinds(self.category))
+        for values in rows:
+            values.append(exact(values))
+        mirror.write_rows(self.category, [*header, EXACT], rows)
+        self._result.new += len(rows)
+
+    def _open(self) -> TableWriter:
+        if self._mirror is None:
+            self._mirror, self._conn = open_mirror(self._home.url, self._home.display)
+            self._mirror.db.execute("BEGIN")
+        return self._mirror
+
+    def commit(self) -> MergeResult:
+        with self._lock:
+            self._flush()
+            self._open()
+            return self._result
+
+    def seal(self, entry: dict[str, Any]) -> None:
+        """Record the CSV column order and the cursor, then commit everything at once."""
+        with self._lock:
+            mirror = self._open()
+            try:
+                with errors(self._home.display):
+                    self._record_columns(self._conn)
+                    self._conn.execute(
+                        SAVE_CURSOR, (self._home.account, self.category.name, json.dumps(entry))
+                    )
+                mirror.db.execute("COMMIT")
+            finally:
+                self._close()
+
+    def _record_columns(self, conn: Any) -> None:
+        conn.execute("SELECT pg_advisory_xact_lock(4242_0002)")  # one writer of the order
+        known = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM _csv_columns WHERE category = %s ORDER BY position",
+                (self.category.name,),
+            ).fetchall()
+        ]
+        new = [c for c in self._columns if c not in set(known)]
+        with conn.cursor() as cursor:
+            cursor.executemany(
+                "INSERT INTO _csv_columns (category, position, name) VALUES (%s, %s, %s)",
+                [(self.category.name, len(known) + i, c) for i, c in enumerate(new)],
+            )
+
+    def discard(self) -> None:
+        with self._lock:
+            self._pending = {}
+            self._close()  # closing an open transaction rolls it back
+
+    def _close(self) -> None:
+        if self._mirror is not None:
+            self._mirror.close()
+            self._mirror = None

@@ -1,0 +1,104 @@
+"""The one place that decides where a run keeps its things (see DESIGN.md): files by
+default; tables and advisory locks in PostgreSQL for a database-only run (--no-csv).
+Nothing past this module asks which it got, and no path travels past it."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+from oura_stats.auth.seam import CredentialStore, FileCredentials
+from oura_stats.db.mirror import db_resources
+from oura_stats.db.target import Target
+from oura_stats.errors import ConfigError
+from oura_stats.run.collector import prepare_output_dir
+from oura_stats.store.lock import RunLock
+from oura_stats.store.rowhome import CsvRows, RowHome
+from oura_stats.store.seam import CursorStore, FileCursors, FileLocks, Locks
+
+SOLE_ACCOUNT = "default"  # the account of a one-person database (a cohort names each)
+
+
+class Where(Protocol):
+    """What of a round's settings decides where its things live."""
+
+    @property
+    def output_dir(self) -> Path: ...
+    @property
+    def state_path(self) -> Path: ...
+    @property
+    def db(self) -> Target | None: ...
+    @property
+    def no_csv(self) -> bool: ...
+    @property
+    def account(self) -> str: ...
+
+
+@dataclass
+class Homes:
+    """One account's cursors, locks and rows, and what to close after the round."""
+
+    cursors: CursorStore
+    locks: Locks
+    rows: RowHome
+    closers: list[contextlib.AbstractContextManager[object]] = field(default_factory=list)
+
+    def close(self) -> None:
+        for closer in reversed(self.closers):
+            closer.__exit__(None, None, None)
+
+
+def open_homes(settings: Where) -> Homes:
+    if settings.no_csv:
+        return _database_homes(settings)
+    try:
+        settings.state_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create the directory of --state-file {settings.state_path}: {error.strerror}"
+        ) from error
+    prepare_output_dir(settings.output_dir)  # the lock of the output directory lives there
+    run = RunLock.for_run(settings.output_dir, settings.state_path, db_resources(settings.db))
+    return Homes(
+        FileCursors(settings.state_path),
+        FileLocks(settings.state_path, run.resources),
+        CsvRows(settings.output_dir),
+    )
+
+
+def _database_homes(settings: Where) -> Homes:
+    target = settings.db
+    if target is None or target.url is None:
+        raise ConfigError(NO_CSV_NEEDS_POSTGRESQL)
+    from oura_stats.db.pgrows import PgRows  # noqa: PLC0415 - the postgres extra
+    from oura_stats.db.pgstate import PgCursors, PgLocks  # noqa: PLC0415
+
+    cursors = PgCursors(target.url, target.display, settings.account)
+    rows = PgRows(target.url, target.display, settings.account)
+    homes = Homes(cursors, PgLocks(target.url, target.display, settings.account), rows)
+    homes.closers += [contextlib.closing(cursors), contextlib.closing(rows)]
+    return homes
+
+
+NO_CSV_NEEDS_POSTGRESQL = (
+    "--no-csv keeps everything in a PostgreSQL database: add --db postgresql://user@host/dbname"
+)
+
+
+def credential_store(
+    target: Target | None, path: Path, *, plain_tokens: bool = False
+) -> CredentialStore:
+    """The credentials file at `path`, or the PostgreSQL `target`'s table when given."""
+    if target is None:
+        return FileCredentials(path)
+    if target.url is None:
+        raise ConfigError(
+            "credentials can be kept in a PostgreSQL database only (--db postgresql://…)"
+        )
+    from oura_stats.db.pgcredentials import PgCredentials  # noqa: PLC0415 - the postgres extra
+    from oura_stats.db.sealing import Sealer  # noqa: PLC0415
+
+    sealer = Sealer.from_environment(plain_allowed=plain_tokens)
+    return PgCredentials(target.url, target.display, SOLE_ACCOUNT, sealer)
