@@ -39,6 +39,11 @@ SAMPLES = st.sampled_from(
         "[1.0,null]",
         '{"a":1}',
         "[NaN]",
+        "Infinity",
+        "-inf",
+        "NaN",
+        "1e999",
+        '["\\ud83d"]',
         "not json",
         "high",
         "a\tb",
@@ -76,6 +81,11 @@ def test_fast_path_equals_cell_by_cell(dialect: str, kind: str, column: list[str
         ("sqlite", "boolean", "true", 1),
         ("sqlite", "string", "", None),
         ("postgresql", "datetime", "2024-01-01T10:00:00+02:00", "2024-01-01T10:00:00+02:00"),
+        ("sqlite", "number", "-Infinity", float("-inf")),
+        ("sqlite", "number", "NaN", "NaN"),  # SQLite has no NaN: the text, in a REAL column
+        ("postgresql", "number", "inf", "Infinity"),
+        ("postgresql", "number", "nan", "NaN"),
+        ("postgresql", "string", "nul\x00", '"nul\\u0000"'),  # the CSV's escape
     ],
 )
 def test_values_that_fit(dialect: str, kind: str, value: str, stored: Any) -> None:
@@ -93,7 +103,8 @@ def test_values_that_fit(dialect: str, kind: str, value: str, stored: Any) -> No
         ("postgresql", "date", "2024-02-30"),
         ("postgresql", "datetime", "2024-01-01T10:00:00"),  # no offset: no instant
         ("postgresql", "array", "[NaN]"),
-        ("postgresql", "string", "nul\x00"),
+        ("postgresql", "array", '["\\ud83d"]'),  # JSONB holds no lone surrogate
+        ("postgresql", "number", "1e999"),  # kept as text, not as infinity
     ],
 )
 def test_values_that_do_not_fit_are_refused(dialect: str, kind: str, value: str) -> None:

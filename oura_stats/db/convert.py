@@ -16,6 +16,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from oura_stats.store.flatten import text_cell
+
 Converter = Callable[[str], Any]
 # A whole column of a batch at once: the values to send, or Misfit naming the first misfit.
 ColumnConverter = Callable[[Sequence[str]], Sequence[Any]]
@@ -43,20 +45,40 @@ def _integer(text: str) -> int | None:
     return value
 
 
-def _number(text: str) -> float | None:
+def _float(text: str) -> float | None:
+    """The number of a cell; ±inf and NaN (`Infinity`, `inf`, `NaN`) included."""
     if not text:
         return None
     try:
         value = float(text)
     except ValueError:
         raise Misfit(text) from None
-    if not math.isfinite(value) or (
-        value == 0 and any(c in "123456789" for c in text.lower().split("e", maxsplit=1)[0])
-    ):
-        raise Misfit(text)  # overflow, NaN, or underflow to zero
-    if "." not in text and "e" not in text.lower() and int(value) != int(text):
+    if value == 0 and any(c in "123456789" for c in text.lower().split("e", maxsplit=1)[0]):
+        raise Misfit(text)  # underflow to zero
+    if math.isinf(value) and text.lower().lstrip("+-") not in ("inf", "infinity"):
+        raise Misfit(text)  # overflow: 1e999 is kept as the text it is
+    exact = not math.isfinite(value) or "." in text or "e" in text.lower()
+    if not exact and int(value) != int(text):
         raise Misfit(text)  # an integer a double cannot hold exactly
     return value
+
+
+def _number(text: str) -> float | str | None:
+    """SQLite's REAL holds ±inf but not NaN (it would become NULL): NaN stays the text
+    `NaN`, which SQLite keeps as text in the REAL column."""
+    value = _float(text)
+    return "NaN" if value is not None and math.isnan(value) else value
+
+
+_PG_NOT_FINITE = {math.inf: "Infinity", -math.inf: "-Infinity"}
+
+
+def _pg_number(text: str) -> str | None:
+    """DOUBLE PRECISION holds ±inf and NaN: sent in the words PostgreSQL reads."""
+    value = _float(text)
+    if value is None or math.isfinite(value):
+        return text or None
+    return "NaN" if math.isnan(value) else _PG_NOT_FINITE[value]
 
 
 def _sqlite_boolean(text: str) -> int | None:
@@ -109,8 +131,10 @@ def _json_text(text: str) -> str | None:
     if not text:
         return None
     try:
-        json.loads(text, parse_constant=_reject_constant)
-    except ValueError:
+        parsed = json.loads(text, parse_constant=_reject_constant)
+        if "\\u" in text:  # JSONB refuses NUL and lone surrogates
+            json.dumps(parsed, ensure_ascii=False).encode()
+    except (ValueError, UnicodeEncodeError):
         raise Misfit(text) from None
     if "\\u0000" in text:
         raise Misfit(text)
@@ -122,8 +146,8 @@ def _text(text: str) -> str | None:
 
 
 def _pg_text(text: str) -> str | None:
-    if "\x00" in text:
-        raise Misfit(text)
+    if "\x00" in text:  # PostgreSQL text holds no NUL: the CSV's escape (flatten.py)
+        return text_cell(text)
     return text or None
 
 
@@ -147,7 +171,7 @@ def _checked(check: Converter) -> Converter:
 
 _POSTGRESQL: dict[str, Converter] = {
     "integer": _checked(_integer),
-    "number": _checked(_number),
+    "number": _pg_number,
     "boolean": _boolean_text,
     "date": _date_text,
     "datetime": _datetime_text,
@@ -228,7 +252,7 @@ def _postgres_fast(kind: str, column: Sequence[str]) -> list[Any] | None:
                 return None
             deque(map(parse, filter(None, column)), maxlen=0)  # no impossible dates
         elif kind in ("array", "object"):
-            if "NaN" in joined or "Infinity" in joined or "\\u0000" in joined:
+            if "NaN" in joined or "Infinity" in joined or "\\u" in joined:
                 return None
             deque(map(json.loads, filter(None, column)), maxlen=0)  # parsed, not kept
     except ValueError:

@@ -33,7 +33,7 @@ from oura_stats.db.schema import (
     table_columns,
 )
 from oura_stats.db.target import Target
-from oura_stats.errors import ConfigError
+from oura_stats.errors import ConfigError, DatabaseError
 from oura_stats.store.csvfile import (
     CsvFormatError,
     check_widths,
@@ -303,6 +303,8 @@ class Mirror:
     def _widen(self, category: Category, column: str, value: str) -> None:
         kinds = self._kinds[category.name]
         old = kinds[column]
+        if old == "string":  # nothing wider: never loop on a value text cannot hold
+            raise DatabaseError(f"{category.name}.{column}: the database refused {value!r:.60}")
         new = WIDER.get(old, "string")
         if new != "string":
             try:

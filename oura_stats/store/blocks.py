@@ -7,8 +7,9 @@ one block of plain tuples: sorted and checked with C-level calls, spilled and wr
 `csv.writer.writerows`. Only where two blocks overlap are rows merged one by one.
 
 A page qualifies when its documents are flat and hold only strings, numbers, booleans
-and nulls (written exactly as `flatten` writes them), with canonical UTC timestamps and no
-carriage return. Anything else takes the general path.
+and nulls (written exactly as `flatten` writes them), with canonical UTC timestamps, finite
+numbers, and ASCII text without carriage returns, quotes or NULs. Anything else takes the
+general path.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import bisect
 import csv
 import heapq
 import itertools
+import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -61,8 +63,10 @@ def page_block(
         return None
     if not all_canonical(list(map(operator.itemgetter(positions[0]), rows))):
         return None  # another spelling of an instant: the general path gives it its key
-    texts = filter(str.__instancecheck__, itertools.chain.from_iterable(rows))
-    if "\r" in "".join(texts):
+    texts = "".join(filter(str.__instancecheck__, itertools.chain.from_iterable(rows)))
+    if "\r" in texts or '"' in texts or "\x00" in texts or not texts.isascii():
+        return None  # text the general path may have to escape (see flatten.py)
+    if float in kinds and not _finite(rows):
         return None
     key = _key_getter(positions)
     if set(itertools.chain.from_iterable(map(key, rows))) & _MISSING:
@@ -71,6 +75,13 @@ def page_block(
     if len(set(map(key, rows))) != len(rows):
         rows = list({key(row): row for row in rows}.values())  # the later one wins
     return (key(rows[0]), sequence, key(rows[-1]), columns, rows)
+
+
+def _finite(rows: list[Values]) -> bool:
+    """Whether every float is finite (a sum is not finite when a term is not, or when it
+    overflows: then the general path merely does the same work slower)."""
+    floats = filter(float.__instancecheck__, itertools.chain.from_iterable(rows))
+    return math.isfinite(sum(floats))
 
 
 def _booleans_as_text(rows: list[Values]) -> list[Values]:

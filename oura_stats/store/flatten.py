@@ -1,29 +1,70 @@
-"""Nested Oura documents to flat CSV rows: dotted column names, text values. Pure, no I/O."""
+"""Nested Oura documents to flat CSV rows: dotted column names, text values. Pure, no I/O.
+
+Odd values have one documented spelling each, so that every store can hold them and a
+reader can undo it:
+- a number that is not finite is written as JSON spells it: `Infinity`, `-Infinity`, `NaN`;
+- text holding a NUL (U+0000) or a lone surrogate (neither fits UTF-8 text in every
+  store) is written as its JSON string literal, quotes included: `"a\\u0000b"`. So that
+  the rule can be undone, text that itself begins and ends with `"` is written so too.
+  `unescape_text` undoes it.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 Row = dict[str, str]
 
 _JSON_SEPARATORS = (",", ":")
+_NOT_FINITE = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}
+_ODD_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+def number_text(value: float) -> str:
+    """A float's CSV text: repr, or JSON's word for a value that is not finite."""
+    text = repr(value)
+    return _NOT_FINITE.get(text, text)
+
+
+def text_cell(value: str) -> str:
+    """A string's CSV text: itself, unless it is odd (see the module's docstring)."""
+    if "\x00" not in value and value[:1] != '"' and value.isascii():
+        return value  # the common case, decided cheaply
+    if (value[:1] == '"' and value[-1:] == '"') or _ODD_TEXT.search(value):
+        return json.dumps(value)
+    return value
+
+
+def unescape_text(text: str) -> str:
+    """The API's string from its CSV text (a string column's cell)."""
+    if len(text) >= 2 and text[0] == '"' and text[-1] == '"':
+        return str(json.loads(text))
+    return text
 
 
 def cell(value: Any) -> str:
     """The CSV text of one scalar or list: reading it back gives the API's value."""
     kind = type(value)
     if kind is str:
-        return value  # type: ignore[no-any-return]
+        if value >= "#" and value.isascii() and "\x00" not in value:  # see flatten
+            return value  # type: ignore[no-any-return]
+        return text_cell(value)
     if value is None:
         return ""
     if kind is bool:
         return "true" if value else "false"
-    if kind is int or kind is float:
+    if kind is int:
         return repr(value)
+    if kind is float:
+        return repr(value) if value - value == 0 else number_text(value)
     # Lists (and an empty object) stay whole as compact JSON: one cell, parseable back.
-    return json.dumps(value, separators=_JSON_SEPARATORS, ensure_ascii=False)
+    text = json.dumps(value, separators=_JSON_SEPARATORS, ensure_ascii=False)
+    if not text.isascii() and _ODD_TEXT.search(text):  # a lone surrogate: escape it
+        text = json.dumps(value, separators=_JSON_SEPARATORS)
+    return text
 
 
 def flatten(document: Mapping[str, Any]) -> Row:
@@ -33,12 +74,14 @@ def flatten(document: Mapping[str, Any]) -> Row:
     object keeps a column under its own name, so the row says the field was there.
     """
     row: Row = {}
-    # Inline type checks: this runs for every one of millions of heart-rate samples.
+    # Inline type checks: this runs for every one of millions of heart-rate samples. The
+    # cheap tests decide the common case; odd text and numbers go through `cell`. (Text
+    # >= "#" does not begin with a quote; the empty string and " !" go the long way.)
     for key, value in document.items():
         kind = type(value)
-        if kind is str:
+        if kind is str and value >= "#" and value.isascii() and "\x00" not in value:
             row[key] = value
-        elif kind is int or kind is float:
+        elif kind is int or (kind is float and value - value == 0):
             row[key] = repr(value)
         elif kind is dict and value:
             _flatten_into(row, key + ".", value)
