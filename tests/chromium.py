@@ -173,6 +173,20 @@ class Browser:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
 
+    def set_viewport(self, width: int, height: int, *, mobile: bool = False) -> None:
+        """Lay the page out as on a device of that size (a phone: `mobile`, 3 px per CSS px)."""
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            session=True,
+            width=width,
+            height=height,
+            deviceScaleFactor=3 if mobile else 1,
+            mobile=mobile,
+        )
+
+    def clear_viewport(self) -> None:
+        self.call("Emulation.clearDeviceMetricsOverride", session=True)
+
     def mouse_move(self, x: float, y: float) -> None:
         self.call("Input.dispatchMouseEvent", session=True, type="mouseMoved", x=x, y=y)
 

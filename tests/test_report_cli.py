@@ -14,6 +14,9 @@ from conftest import TOKEN, Workspace, fetch, fetch_args, run_cli
 
 from oura_stats.demo.server import FakeOura
 from oura_stats.report.build import refresh_report
+from oura_stats.report.charts import SECTIONS
+
+CHARTS = sum(len(s.charts) for s in SECTIONS)
 
 
 def test_report_builds_one_page_from_fetched_csvs(api: FakeOura, ws: Workspace) -> None:
@@ -31,7 +34,7 @@ def test_report_builds_one_page_from_fetched_csvs(api: FakeOura, ws: Workspace) 
     assert done.returncode == 0, done.stderr
     assert f"wrote {out}" in done.stderr
     page = out.read_text(encoding="utf-8")
-    assert page.count('<figure class="chart"') == 15
+    assert page.count('<figure class="chart"') == CHARTS
     assert "Last sync: 20" in page and "(all categories ok)" in page
     assert "<script src" not in page and "<link" not in page and "@import" not in page
     assert done.stdout == ""
@@ -51,7 +54,7 @@ def test_fetch_report_rewrites_the_page_after_the_run(api: FakeOura, ws: Workspa
     assert done.returncode == 0, done.stderr
     assert "report: " in done.stderr
     first = out.stat().st_ino
-    assert out.read_text(encoding="utf-8").count('<figure class="chart"') == 15
+    assert out.read_text(encoding="utf-8").count('<figure class="chart"') == CHARTS
     assert sorted(p.name for p in ws.root.iterdir()) == sorted(
         ["data", "report.html", "state.json", "state.json.lock"]
     )  # no temporary file left behind
@@ -66,7 +69,7 @@ def test_service_report_rewrites_the_page_after_each_round(api: FakeOura, ws: Wo
     args[0] = "service"
     done = run_cli(*args)
     assert done.returncode == 0, done.stderr
-    assert out.read_text(encoding="utf-8").count('<figure class="chart"') == 15
+    assert out.read_text(encoding="utf-8").count('<figure class="chart"') == CHARTS
 
 
 def test_a_report_that_cannot_be_written_fails_the_round_but_keeps_the_data(

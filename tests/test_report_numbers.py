@@ -65,7 +65,7 @@ def test_seven_day_average_is_a_gap_when_the_window_holds_no_value() -> None:
 
 
 def test_a_gap_breaks_the_line_and_a_lone_value_is_a_dot() -> None:
-    frame = Frame(days=6, low=0.0, high=10.0)
+    frame = Frame(days=6, low=0.0, high=10.0, step=2.5)
     path = line_path([1.0, 2.0, None, 4.0, None, 6.0], frame)
     assert path.count("M") == 3
     assert path.count("l") == 1  # only days 0-1 are joined
@@ -220,9 +220,9 @@ def test_page_tables_hold_the_values_and_leave_out_missing_days(tmp_path: Path) 
     page = out.read_text(encoding="utf-8")
     steps = page[page.index('id="chart-steps"') :]
     steps = steps[: steps.index("</figure>")]
-    assert re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)<td>(\d+)", steps) == [
-        ("2024-03-03", "3000"),
-        ("2024-03-01", "1000"),
+    assert re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)<td>([\d,]+)", steps) == [
+        ("2024-03-03", "3,000"),
+        ("2024-03-01", "1,000"),
     ]
     raw = re.search(r'<path class="raw"[^>]*d="([^"]*)"', steps)
     assert raw is not None and raw.group(1).count("M") == 2  # the missing day is a gap

@@ -23,6 +23,8 @@ class Chart:
     band: tuple[str, str] | None = None  # (low, high) series drawn as a shaded range
     averaged: tuple[str, ...] | None = None  # series with a 7-day average (default: all)
     scale: tuple[float, float] | None = None  # a fixed axis; values outside are left out
+    kind: str = "lines"  # or "weekly" (bars of weekly totals) or "levels" (named steps)
+    levels: tuple[str, ...] = ()  # for "levels": the names of 1, 2, 3, ...
 
     def has_average(self, key: str) -> bool:
         return self.averaged is None or key in self.averaged
@@ -45,6 +47,7 @@ BLUE, PURPLE, TEAL, ORANGE, RED, GREY, GREEN = (
 )
 
 SCORE = (0.0, 100.0)
+RESILIENCE = ("limited", "adequate", "solid", "strong", "exceptional")
 
 SECTIONS = (
     Section(
@@ -73,10 +76,19 @@ SECTIONS = (
             ),
             Chart(
                 "naps",
-                "Naps and rests, apart from the main sleep",
-                "minutes asleep per day",
-                (Line("naps", "Naps", ORANGE),),
+                "Naps and rests per week, apart from the main sleep",
+                "naps per week",
+                (Line("nap_count", "Naps", ORANGE),),
+                digits=1,
+                kind="weekly",
+            ),
+            Chart(
+                "nap-minutes",
+                "Time napping per week",
+                "minutes asleep per week",
+                (Line("nap_minutes", "Minutes", ORANGE),),
                 digits=0,
+                kind="weekly",
             ),
         ),
     ),
@@ -190,9 +202,11 @@ SECTIONS = (
             Chart(
                 "resilience",
                 "Resilience level",
-                "1 limited · 2 adequate · 3 solid · 4 strong · 5 exceptional",
+                "Oura's five named levels",
                 (Line("resilience", "Level", TEAL),),
                 digits=0,
+                kind="levels",
+                levels=RESILIENCE,
             ),
         ),
     ),

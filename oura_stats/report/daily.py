@@ -7,7 +7,11 @@
   time zone), never to the calendar date of its start: a night from 23:10 to 07:00 is one
   night, whatever the UTC offsets.
 - The main sleep of a day is its `long_sleep` period (the longest, if there are several);
-  every other period except `deleted` is a nap, shown apart.
+  every other period except `deleted` is a nap, shown apart. A day with sleep data but no
+  nap counts as zero naps; a day without any sleep data is missing (a gap), never a zero.
+- Naps per week: the sum over the week's days with sleep data, scaled to seven days when
+  some are missing; a week without any is a gap.
+- Long ranges: each week's mean, lowest and highest of the days present.
 - Heart rate: every sample counts toward its local day's minimum, mean and maximum (local to
   the zone given, the computer's own by default).
 - Odd numbers (±inf, NaN, magnitudes of 1e12 and beyond, values outside a chart's fixed
@@ -100,13 +104,51 @@ def main_sleeps(periods: Sequence[SleepPeriod]) -> dict[dt.date, SleepPeriod]:
 
 
 def nap_minutes(periods: Sequence[SleepPeriod], field: str = "total_sleep_duration") -> Series:
-    """Per day, the minutes slept in periods that are not the main sleep (naps, rests)."""
-    naps: Series = {}
+    """Per day with sleep data, the minutes slept in periods that are not the main sleep
+    (naps, rests): zero on a day with only a main sleep."""
+    return naps(periods, field)[1]
+
+
+def naps(
+    periods: Sequence[SleepPeriod], field: str = "total_sleep_duration"
+) -> tuple[Series, Series]:
+    """Per day with sleep data: (how many naps, minutes napping); both zero without naps."""
+    counts: Series = {}
+    minutes: Series = {}
     for period in periods:
-        if period.kind in (MAIN_SLEEP, NOT_SLEEP):
+        if period.kind == NOT_SLEEP:
             continue
-        naps[period.day] = naps.get(period.day, 0.0) + period.values.get(field, 0.0) / 60
-    return naps
+        nap = period.kind != MAIN_SLEEP
+        counts[period.day] = counts.get(period.day, 0.0) + nap
+        added = period.values.get(field, 0.0) / 60 if nap else 0.0
+        minutes[period.day] = minutes.get(period.day, 0.0) + added
+    return counts, minutes
+
+
+@dataclass(frozen=True)
+class Week:
+    """Seven consecutive days of a period (fewer at its end), by index into its days."""
+
+    start: int
+    end: int  # exclusive
+    mean: float | None
+    low: float | None
+    high: float | None
+    total: float | None  # the sum, scaled to seven days when some are missing
+
+
+def weeks(column: Sequence[float | None], size: int = 7) -> list[Week]:
+    """`column` (one value or None per day) in runs of `size` days from its first."""
+    out = []
+    for start in range(0, len(column), size):
+        end = min(start + size, len(column))
+        present = [v for v in column[start:end] if v is not None]
+        if not present:
+            out.append(Week(start, end, None, None, None, None))
+            continue
+        total = sum(present) * size / len(present)
+        out.append(Week(start, end, sum(present) / len(present), min(present), max(present), total))
+    return out
 
 
 class HeartRateDays:

@@ -1,10 +1,10 @@
 """Assemble the report page: header (period, last sync, freshness per category), one
-section per theme with its charts, each chart with a data table, then workouts and tags."""
+section per theme with its charts, each chart with a data table, then workouts and tags and
+what goes with a good night (see `lists`)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
@@ -12,9 +12,10 @@ from html import escape
 from oura_stats.monitor.freshness import CategoryView
 from oura_stats.report.assets import CONTENT_SECURITY_POLICY, SCRIPT, STYLE
 from oura_stats.report.charts import SECTIONS, Chart
-from oura_stats.report.daily import Series, without_odd
-from oura_stats.report.sources import Event, ReportData
-from oura_stats.report.svg import draw
+from oura_stats.report.daily import Series, weeks, without_odd
+from oura_stats.report.drawing import LONG, aligned, draw
+from oura_stats.report.lists import LIST_SECTIONS, render_lists, slug
+from oura_stats.report.sources import ReportData
 
 DASH = "\u2013"
 
@@ -41,42 +42,61 @@ def render(data: ReportData, days: Sequence[dt.date], header: Header) -> str:
         render_nav(),
         "<main>",
         *(render_section(s.title, s.charts, data, days) for s in SECTIONS),
-        render_events(data.workouts, data.tags),
+        render_lists(data, days),
         '</main><div id="tip" hidden></div>',
         f"<script>{SCRIPT}</script></body></html>\n",
     ]
     return "".join(parts)
 
 
-def slug(title: str) -> str:
-    return title.lower().replace(" ", "-")
-
-
 def render_nav() -> str:
     links = [f'<a href="#{slug(s.title)}">{escape(s.title)}</a>' for s in SECTIONS]
-    links.append('<a href="#workouts-and-tags">Workouts and tags</a>')
+    links += [f'<a href="#{slug(title)}">{escape(title)}</a>' for title in LIST_SECTIONS]
     return "<nav>" + "".join(links) + "</nav>"
 
 
 def render_header(days: Sequence[dt.date], header: Header) -> str:
-    built = header.built_at.isoformat(timespec="minutes")
     if header.last_sync is None:
         sync = "no run recorded in the state file"
     else:
         result = "all categories ok"
         if header.failed:
             result = "failed: " + ", ".join(header.failed)
-        sync = f"{escape(header.last_sync)} ({escape(result)})"
+        sync = f"{escape(readable(header.last_sync))} ({escape(result)})"
+    long = len(days) > LONG
+    lines = (
+        "Beyond a year, each line is a week's mean and the shaded band its lowest to highest day."
+        if long
+        else "Thin lines are daily values, thick lines their 7-day average (the mean of the "
+        "values present in the day and the six before it)."
+    )
     return (
         "<header><h1>Your Oura data</h1>"
         f'<p class="meta">{days[0].isoformat()} {DASH} {days[-1].isoformat()} '
-        f"({len(days)} days). Last sync: {sync}. Built {escape(built)}.</p>"
+        f"({len(days):,} days). Last sync: {sync}. "
+        f"Built {escape(readable(header.built_at))}.</p>"
         + render_freshness(header.freshness)
-        + '<p class="note">Thin lines are daily values, thick lines their 7-day average (the '
-        "mean of the values present in the day and the six before it). Missing days are "
-        'gaps, not zeros.<span class="screen"> Hover over a chart for exact values; each '
-        "chart's data table is below it.</span></p></header>"
+        + f'<p class="note">{lines} Missing days are gaps, not zeros.<span class="screen"> '
+        "Hover over a chart for the exact values of a day; each chart's data table is below "
+        "it.</span></p></header>"
     )
+
+
+def readable(moment: dt.datetime | str | None) -> str:
+    """One form for every time on the page: "2026-12-06 07:31 UTC+01:00"; a day as is,
+    text that is no time as it is, nothing as a dash."""
+    if moment is None or moment == "":
+        return DASH
+    if isinstance(moment, str):
+        if len(moment) <= 10:
+            return moment
+        try:
+            moment = dt.datetime.fromisoformat(moment.replace("Z", "+00:00"))
+        except ValueError:
+            return str(moment)
+    offset = moment.strftime("%z")
+    zone = "" if not offset else f" UTC{offset[:3]}:{offset[3:]}"
+    return moment.strftime("%Y-%m-%d %H:%M") + zone.replace("UTC+00:00", "UTC")
 
 
 def render_freshness(views: Sequence[CategoryView]) -> str:
@@ -84,18 +104,14 @@ def render_freshness(views: Sequence[CategoryView]) -> str:
         return ""
     rows = "".join(
         f'<tr><td>{escape(v.name)}</td><td class="v-{v.verdict}">{v.verdict}</td>'
-        f"<td>{escape(short_time(v.newest))}</td><td>{'' if v.rows is None else v.rows}</td></tr>"
+        f"<td>{escape(readable(v.newest))}</td><td>{'' if v.rows is None else f'{v.rows:,}'}</td>"
+        "</tr>"
         for v in views
     )
     return (
         '<div class="fresh"><table><thead><tr><th>Category</th><th>Freshness</th>'
         f"<th>Newest data</th><th>Rows</th></tr></thead><tbody>{rows}</tbody></table></div>"
     )
-
-
-def short_time(value: str | None) -> str:
-    """A day as is, an instant to the minute ("2025-06-30 23:55"), nothing as a dash."""
-    return value[:16].replace("T", " ") if value else DASH
 
 
 def render_section(
@@ -118,7 +134,7 @@ def render_chart(chart: Chart, data: ReportData, days: Sequence[dt.date]) -> str
         return f'<figure class="chart empty" id="chart-{chart.slug}">{caption}{empty}</figure>'
     return (
         f"<figure {attributes}>{caption}{draw(chart, days, series)}{note}"
-        f"{table(chart, series)}</figure>"
+        f"{table(chart, series, days)}</figure>"
     )
 
 
@@ -152,46 +168,45 @@ def legend(chart: Chart) -> str:
     return f'<span class="keys">{keys}</span>'
 
 
-def table(chart: Chart, series: dict[str, Series]) -> str:
-    """Every day with a value, newest first, one column per series."""
+def table(chart: Chart, series: dict[str, Series], days: Sequence[dt.date]) -> str:
+    """Every day with a value, newest first, one column per series (a week per row for
+    weekly charts)."""
+    if chart.kind == "weekly":
+        return weekly_table(chart, series, days)
     columns = [series.get(line.key, {}) for line in chart.lines]
-    days = sorted({day for column in columns for day in column}, reverse=True)
+    shown = sorted({day for column in columns for day in column}, reverse=True)
     heads = "".join(f"<th>{escape(line.label)}</th>" for line in chart.lines)
     body = []  # end tags of cells and rows are optional in HTML: leaving them out halves the size
-    for day in days:
-        cells = "".join(
-            "<td>" + ("" if (v := c.get(day)) is None else f"{v:.{chart.digits}f}") for c in columns
-        )
+    for day in shown:
+        cells = "".join("<td>" + cell(chart, c.get(day)) for c in columns)
         body.append(f"<tr><td>{day.isoformat()}{cells}")
+    return data_table(chart, len(shown), "days", f"<th>Day</th>{heads}", "".join(body))
+
+
+def cell(chart: Chart, value: float | None) -> str:
+    if value is None:
+        return ""
+    if chart.levels:
+        return chart.levels[int(value) - 1] if 1 <= value <= len(chart.levels) else ""
+    return f"{value:,.{chart.digits}f}"
+
+
+def weekly_table(chart: Chart, series: dict[str, Series], days: Sequence[dt.date]) -> str:
+    line = chart.lines[0]
+    column = aligned(series.get(line.key, {}), days)
+    rows = [
+        f"<tr><td>{days[w.start].isoformat()}<td>{cell(chart, w.total)}"
+        f"<td>{sum(v is not None for v in column[w.start : w.end])}"
+        for w in reversed(weeks(column))
+        if w.total is not None
+    ]
+    head = f"<th>Week from</th><th>{escape(line.label)}</th><th>Days with data</th>"
+    return data_table(chart, len(rows), "weeks", head, "".join(rows))
+
+
+def data_table(chart: Chart, count: int, what: str, head: str, body: str) -> str:
     return (
-        f'<details class="data"><summary>Data table ({len(days)} days, '
-        f'{escape(chart.unit)})</summary><div class="scroll"><table><thead><tr><th>Day</th>'
-        f"{heads}</tr></thead><tbody>{''.join(body)}</tbody></table></div></details>"
-    )
-
-
-def render_events(workouts: Sequence[Event], tags: Sequence[Event]) -> str:
-    return (
-        '<section id="workouts-and-tags"><h2>Workouts and tags</h2>'
-        + event_list("Workouts", "workouts", workouts)
-        + event_list("Tags", "tags", tags)
-        + "</section>"
-    )
-
-
-def event_list(title: str, ident: str, events: Sequence[Event]) -> str:
-    if not events:
-        return f'<h3>{title}</h3><p class="empty">None in this period.</p>'
-    counts = Counter(e.kind for e in events)
-    summary = ", ".join(f"{n} {escape(kind)}" for kind, n in counts.most_common())
-    rows = "".join(
-        f"<tr><td>{e.day.isoformat()}</td><td>{escape(e.start)}</td><td>{escape(e.kind)}</td>"
-        f"<td>{escape(e.detail)}</td></tr>"
-        for e in sorted(events, key=lambda e: (e.day, e.start), reverse=True)
-    )
-    return (
-        f'<div class="list" id="{ident}"><h3>{title}: {len(events)}</h3>'
-        f'<p class="note">{summary}</p><div class="scroll"><table><thead><tr><th>Day</th>'
-        f"<th>Start</th><th>What</th><th>Details</th></tr></thead><tbody>{rows}</tbody>"
-        "</table></div></div>"
+        f'<details class="data"><summary>Data table ({count:,} {what}, '
+        f'{escape(chart.unit)})</summary><div class="scroll"><table><thead><tr>'
+        f"{head}</tr></thead><tbody>{body}</tbody></table></div></details>"
     )

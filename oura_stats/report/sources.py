@@ -4,17 +4,19 @@ the rules). Only days within the period are kept; no file is ever held whole in 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from oura_stats.report.charts import RESILIENCE
 from oura_stats.report.daily import (
     HeartRateDays,
     Series,
     SleepPeriod,
     main_sleeps,
-    nap_minutes,
+    naps,
     number,
     usable,
 )
@@ -49,7 +51,7 @@ DAILY_COLUMNS = (
     ("resilience", "daily_resilience", "level"),
 )
 MINUTES = frozenset({"stress_high", "recovery_high"})  # seconds in the CSV, minutes shown
-RESILIENCE_LEVELS = {"limited": 1, "adequate": 2, "solid": 3, "strong": 4, "exceptional": 5}
+RESILIENCE_LEVELS = {name: float(n) for n, name in enumerate(RESILIENCE, start=1)}
 
 
 @dataclass(frozen=True)
@@ -150,8 +152,7 @@ def read_daily(directory: Path, period: Period, data: ReportData) -> None:
 
 def cell_value(series: str, text: str | None) -> float | None:
     if series == "resilience":
-        level = RESILIENCE_LEVELS.get(text or "")
-        return None if level is None else float(level)
+        return RESILIENCE_LEVELS.get(text or "")
     value = number(text)
     if value is not None and series in MINUTES:
         return value / 60
@@ -173,7 +174,7 @@ def read_sleep(directory: Path, period: Period, data: ReportData) -> None:
         data.series[name] = {
             day: p.values[name] / scale for day, p in main.items() if name in p.values
         }
-    data.series["naps"] = nap_minutes(periods)
+    data.series["nap_count"], data.series["nap_minutes"] = naps(periods)
 
 
 def read_heart_rate(directory: Path, period: Period, zone: dt.tzinfo, data: ReportData) -> None:
@@ -240,8 +241,19 @@ def read_tags(directory: Path, period: Period) -> Iterator[Event]:
         if day is None or not period.holds(day):
             continue
         start = (row.get("timestamp") or "")[11:16]
-        names = (row.get("tags") or "").strip("[]").replace('"', "").replace(",", ", ")
-        yield Event(day, start, names.replace("_", " "), row.get("text") or "")
+        for name in tag_names(row.get("tags") or ""):
+            yield Event(day, start, name.replace("_", " "), row.get("text") or "")
+
+
+def tag_names(cell: str) -> list[str]:
+    """The names in the old `tag` category's list cell (JSON text), one event each."""
+    try:
+        names = json.loads(cell)
+    except ValueError:
+        names = cell.strip("[]").replace('"', "").split(",")
+    if not isinstance(names, list):
+        names = [names]
+    return [str(n).strip() for n in names if str(n).strip()]
 
 
 def _minutes_between(start: str | None, end: str | None) -> int | None:

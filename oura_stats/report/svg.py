@@ -1,70 +1,85 @@
-"""Draw one chart as inline SVG text: a line per series with gaps where days are missing,
-its 7-day average on top, an optional min-max band, axes with round ticks.
+"""SVG geometry for the charts: the frame that maps day indexes and values into the plot's
+view box, round ticks, and path data for lines, bands, bars and level steps.
 
-Coordinates live in a fixed 1000 by 240 view box that the page scales to its width; paths
-use relative moves rounded to 0.1, which keeps five years of days per series near 10 kB.
-A lone value between two gaps is drawn as a dot (a zero-length segment with round caps)."""
+The plot is drawn in a fixed 1000 by 200 view box that the page stretches to its box
+(`preserveAspectRatio="none"`, strokes that do not scale), so a chart keeps its height and
+its labels their size on any screen; the labels live in separate SVGs beside and below it,
+placed in percent of its height and width. Paths use relative moves rounded to 0.1, which
+keeps five years of days per series near 10 kB. A lone value between two gaps is drawn as a
+dot (a zero-length segment with round caps)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from html import escape
 
-from oura_stats.report.charts import Chart
-from oura_stats.report.daily import Series, rolling_mean
+VIEW_WIDTH, VIEW_HEIGHT = 1000, 200
+PAD = 8  # view-box units kept free above the highest and below the lowest tick
 
-WIDTH, HEIGHT = 1000, 240
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 26
-PLOT_WIDTH = WIDTH - LEFT - RIGHT
-MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-
-Values = list[float | None]
+Values = Sequence[float | None]
 
 
 @dataclass(frozen=True)
 class Frame:
-    """Maps day indexes and values to view-box coordinates."""
+    """Maps day indexes and values to view-box coordinates; ticks every `step` from `low`."""
 
     days: int
     low: float
     high: float
+    step: float
 
-    def x(self, index: int) -> float:
-        return LEFT + (index + 0.5) * PLOT_WIDTH / self.days
+    def x(self, index: float) -> float:
+        """The middle of day `index` (a fraction moves within the day)."""
+        return (index + 0.5) * VIEW_WIDTH / self.days
+
+    def edge(self, index: int) -> float:
+        """The left edge of day `index`."""
+        return index * VIEW_WIDTH / self.days
 
     def y(self, value: float) -> float:
         span = self.high - self.low
-        return TOP + (self.high - value) / span * (HEIGHT - TOP - BOTTOM)
+        return PAD + (self.high - value) / span * (VIEW_HEIGHT - 2 * PAD)
+
+    def ticks(self) -> list[float]:
+        count = round((self.high - self.low) / self.step)
+        return [self.low + i * self.step for i in range(count + 1)]
 
 
-def aligned(values: Series, days: Sequence[dt.date]) -> Values:
-    return [values.get(day) for day in days]
-
-
-def extent(columns: Sequence[Values]) -> tuple[float, float]:
-    """Round lower and upper bounds around every value present (5 % headroom)."""
+def frame_for(days: int, columns: Sequence[Values]) -> Frame:
+    """A frame whose round ticks enclose every value present (some headroom; never below
+    zero for values that are all positive)."""
     present = [v for column in columns for v in column if v is not None]
     if not present:
-        return 0.0, 1.0
+        return Frame(days, 0.0, 1.0, 0.25)
     low, high = min(present), max(present)
     if low == high:
         low, high = low - 1, high + 1
     pad = (high - low) * 0.05
     bottom = low - pad if low < 0 else max(0.0, low - pad)
     step = tick_step(bottom, high + pad)
-    return math.floor(bottom / step) * step, math.ceil((high + pad) / step) * step
+    return Frame(
+        days, math.floor(bottom / step) * step, math.ceil((high + pad) / step) * step, step
+    )
 
 
 def tick_step(low: float, high: float, count: int = 4) -> float:
+    """A round step (1, 2, 2.5 or 5 times a power of ten) giving about `count` intervals."""
     raw = (high - low) / count
     power = 10 ** math.floor(math.log10(raw))
     for factor in (1.0, 2.0, 2.5, 5.0):
         if raw <= factor * power:
             return float(factor * power)
     return float(10 * power)
+
+
+def decimals(step: float) -> int:
+    """Decimals that show every multiple of `step` exactly (2.5 needs one, 0.25 two)."""
+    for places in range(4):
+        scaled = step * 10**places
+        if abs(scaled - round(scaled)) < 1e-9:
+            return places
+    return 3
 
 
 def num(value: float) -> str:
@@ -80,15 +95,17 @@ def pair(x: float, y: float) -> str:
     return f"{num(x)}{ys}" if ys.startswith("-") else f"{num(x)} {ys}"
 
 
-def line_path(values: Values, frame: Frame) -> str:
-    """Path data through the values present; a gap breaks the line."""
+def line_path(values: Values, frame: Frame, at: Sequence[float] | None = None) -> str:
+    """Path data through the values present; a gap breaks the line. Value `i` sits at day
+    `at[i]` (default: day `i`)."""
     parts: list[str] = []
     previous: tuple[float, float] | None = None
     for index, value in enumerate(values):
         if value is None:
             previous = None
             continue
-        x, y = round(frame.x(index), 1), round(frame.y(value), 1)
+        x = round(frame.x(index if at is None else at[index]), 1)
+        y = round(frame.y(value), 1)
         if previous is None:
             parts.append("M" + pair(x, y))
             if index + 1 == len(values) or values[index + 1] is None:
@@ -99,8 +116,8 @@ def line_path(values: Values, frame: Frame) -> str:
     return "".join(parts)
 
 
-def band_path(lows: Values, highs: Values, frame: Frame) -> str:
-    """Closed shapes between low and high over each run of days that have both."""
+def band_path(lows: Values, highs: Values, frame: Frame, at: Sequence[float] | None = None) -> str:
+    """Closed shapes between low and high over each run of points that have both."""
     parts: list[str] = []
     run: list[int] = []
     for index in [*range(len(lows)), len(lows)]:
@@ -108,79 +125,48 @@ def band_path(lows: Values, highs: Values, frame: Frame) -> str:
             run.append(index)
             continue
         if run:
-            top = [(frame.x(i), frame.y(highs[i] or 0.0)) for i in run]
-            bottom = [(frame.x(i), frame.y(lows[i] or 0.0)) for i in reversed(run)]
+            xs = {i: frame.x(i if at is None else at[i]) for i in run}
+            top = [(xs[i], frame.y(highs[i] or 0.0)) for i in run]
+            bottom = [(xs[i], frame.y(lows[i] or 0.0)) for i in reversed(run)]
             points = [pair(round(x, 1), round(y, 1)) for x, y in top + bottom]
             parts.append("M" + "L".join(points) + "Z")
             run = []
     return "".join(parts)
 
 
-def x_ticks(days: Sequence[dt.date]) -> list[tuple[int, str]]:
-    """Week starts for a month or less, month starts up to ~14 months, else year starts."""
-    if len(days) <= 35:
-        return [
-            (i, f"{MONTHS[d.month - 1]} {d.day}") for i, d in enumerate(days) if not d.weekday()
-        ]
-    if len(days) <= 430:
-        return [
-            (i, f"{MONTHS[d.month - 1]}" + (f" {d.year}" if d.month == 1 or i == 0 else ""))
-            for i, d in enumerate(days)
-            if d.day == 1
-        ]
-    return [(i, str(d.year)) for i, d in enumerate(days) if d.month == 1 and d.day == 1]
+def bars_path(spans: Sequence[tuple[int, int, float | None]], frame: Frame) -> str:
+    """One bar per (first day, end day, value) from the axis's lowest tick up to the value,
+    a little narrower than its days."""
+    base = round(frame.y(frame.low), 1)
+    parts = []
+    for start, end, value in spans:
+        if value is None:
+            continue
+        left, right = frame.edge(start), frame.edge(end)
+        inset = (right - left) * 0.1
+        top = round(frame.y(value), 1)
+        width = round(right - left - 2 * inset, 1)
+        parts.append(f"M{pair(round(left + inset, 1), base)}V{num(top)}h{num(width)}V{num(base)}Z")
+    return "".join(parts)
 
 
-def axes(frame: Frame, days: Sequence[dt.date]) -> str:
-    step = tick_step(frame.low, frame.high)
-    out: list[str] = []
-    value = frame.low
-    while value <= frame.high + step / 1000:
-        y = round(frame.y(value), 1)
-        out.append(f'<path class="grid" d="M{LEFT} {num(y)}H{WIDTH - RIGHT}"/>')
-        label = f"{value:,.{decimals(step)}f}"
-        out.append(f'<text class="yl" x="{LEFT - 6}" y="{num(y + 4)}">{label}</text>')
-        value += step
-    for index, label in x_ticks(days):
-        x = num(round(frame.x(index), 1))
-        out.append(f'<text class="xl" x="{x}" y="{HEIGHT - 8}">{label}</text>')
-    return "".join(out)
-
-
-def decimals(step: float) -> int:
-    """Decimals that show every multiple of `step` exactly (2.5 needs one, 0.25 two)."""
-    for places in range(4):
-        scaled = step * 10**places
-        if abs(scaled - round(scaled)) < 1e-9:
-            return places
-    return 3
-
-
-def draw(chart: Chart, days: Sequence[dt.date], series: dict[str, Series]) -> str:
-    """The chart's <svg> element for `days` (consecutive) from `series`."""
-    columns = {line.key: aligned(series.get(line.key, {}), days) for line in chart.lines}
-    bounds = chart.scale or extent(list(columns.values()))
-    frame = Frame(len(days), *bounds)
-    body = [axes(frame, days)]
-    if chart.band is not None:
-        low, high = chart.band
-        color = chart.lines[0].color
-        d = band_path(columns[low], columns[high], frame)
-        body.append(f'<path class="band" fill="{color}" d="{d}"/>')
-    for line in chart.lines:
-        d = line_path(columns[line.key], frame)
-        body.append(f'<path class="raw" stroke="{line.color}" data-key="{line.key}" d="{d}"/>')
-    for line in chart.lines:
-        if chart.has_average(line.key):
-            smooth = rolling_mean(series.get(line.key, {}), days)
-            d = line_path(smooth, frame)
-            body.append(f'<path class="avg" stroke="{line.color}" d="{d}"/>')
-    guide = f'<path class="guide" d="M0 {TOP}V{HEIGHT - BOTTOM}"/>'
-    label = escape(f"{chart.title} ({chart.unit})")
-    return (
-        f'<svg viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{label}" '
-        f'data-first="{days[0].isoformat()}" data-days="{len(days)}">'
-        + "".join(body)
-        + guide
-        + "</svg>"
-    )
+def steps_path(
+    spans: Sequence[tuple[int, int, float | None]], frame: Frame, *, joined: bool = True
+) -> str:
+    """A level held over each (first day, end day, value): flat steps, broken by gaps (or
+    every step apart, unless `joined`)."""
+    parts: list[str] = []
+    open_end: int | None = None
+    for start, end, value in spans:
+        if value is None:
+            open_end = None
+            continue
+        y = num(round(frame.y(value), 1))
+        if joined and open_end == start:
+            parts.append(f"V{y}H{num(round(frame.edge(end), 1))}")
+        else:
+            parts.append(
+                f"M{num(round(frame.edge(start), 1))} {y}H{num(round(frame.edge(end), 1))}"
+            )
+        open_end = end
+    return "".join(parts)
