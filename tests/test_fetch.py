@@ -142,6 +142,7 @@ def test_categories_option_is_case_insensitive_and_limits_the_run(
     result = fetch(api, ws, "--categories", "DAILY_SLEEP,vo2_max", "--categories", "Workout")
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in ws.data.iterdir()) == [
+        ".oura-source.json",  # whose data this is
         "daily_sleep.csv",
         "vO2_max.csv",
         "workout.csv",

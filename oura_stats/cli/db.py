@@ -8,16 +8,19 @@ import sys
 import time
 from pathlib import Path
 
-from oura_stats.api.categories import select
+from oura_stats.api.categories import Category, select
 from oura_stats.cli.common import Subparsers, add_category_option, add_command
 from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import DB_EXIT, epilog
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
-from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError
+from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError, OuraStatsError
+from oura_stats.run.identity import check_target, claim_database, directory_source
 from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.lock import RunLock
+from oura_stats.store.source import Source
+from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
 
@@ -79,20 +82,16 @@ def run_sync(args: argparse.Namespace) -> int:
     if not args.output_dir.is_dir():
         raise ConfigError(f"--output-dir {args.output_dir} is not a directory of CSV files")
     categories = select(args.categories)
-    began, failed = time.monotonic(), 0
+    began = time.monotonic()
     lock = RunLock.for_run(args.output_dir, args.state_file, db_resources(target))
-    with lock, Mirror.open(target, args.output_dir) as mirror:
-        for category in categories:
-            try:
-                rows = mirror.sync(category)
-            except (DatabaseError, CsvFormatError) as error:
-                failed += 1
-                log.error("%s: %s", category.name, error)
-                continue
-            if rows is None:
-                log.info("%s: no CSV, skipped", category.name)
-            else:
-                log.info("%s: %s rows", category.name, f"{rows:,}")
+    with lock:
+        source = folder_source(args.output_dir, args.state_file)
+        if source is not None:
+            check_target(target, source)  # before the schema is written
+        with Mirror.open(target, args.output_dir) as mirror:
+            if source is not None:
+                claim_database(mirror.db, source)
+            failed = load(mirror, categories)
     log.info(
         "loaded %d categories into %s in %.1f s",
         len(categories) - failed,
@@ -100,6 +99,32 @@ def run_sync(args: argparse.Namespace) -> int:
         time.monotonic() - began,
     )
     return EXIT_FAILED if failed else EXIT_OK
+
+
+def folder_source(output_dir: Path, state_path: Path) -> Source | None:
+    """Whose data the CSVs are: the folder's record, else its state file's (if readable)."""
+    try:
+        state = State.load(state_path)
+    except OuraStatsError:
+        state = None
+    return directory_source(output_dir, state)
+
+
+def load(mirror: Mirror, categories: list[Category]) -> int:
+    """Load each category's CSV whole; the number of categories that failed."""
+    failed = 0
+    for category in categories:
+        try:
+            rows = mirror.sync(category)
+        except (DatabaseError, CsvFormatError) as error:
+            failed += 1
+            log.error("%s: %s", category.name, error)
+            continue
+        if rows is None:
+            log.info("%s: no CSV, skipped", category.name)
+        else:
+            log.info("%s: %s rows", category.name, f"{rows:,}")
+    return failed
 
 
 def run_schema(args: argparse.Namespace) -> int:

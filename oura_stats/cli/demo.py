@@ -43,7 +43,7 @@ def add_demo_command(commands: Subparsers, parents: list[argparse.ArgumentParser
         default=365,
         help=f"days of synthetic history, ending today (365; at most {MAX_DAYS})",
     )
-    add_db_option(parser)
+    add_db_option(parser, env=False)
     parser.set_defaults(handler=run_demo_command)
 
 

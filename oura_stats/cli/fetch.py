@@ -105,14 +105,20 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
     add_credential_options(parser)
 
 
-def add_db_option(parser: argparse.ArgumentParser, *, required: bool = False) -> None:
-    """--db TARGET, shared by `fetch`, `service` and `db`."""
+def add_db_option(
+    parser: argparse.ArgumentParser, *, required: bool = False, env: bool = True
+) -> None:
+    """--db TARGET, shared by `fetch`, `service`, `db` and (without the environment
+    variable, which names the real database) `demo`."""
+    default = os.environ.get("OURA_STATS_DB") if env else None
     parser.add_argument(
         "--db",
         metavar="TARGET",
-        default=os.environ.get("OURA_STATS_DB"),
-        required=required and not os.environ.get("OURA_STATS_DB"),
-        help="also keep a typed copy in a database (env OURA_STATS_DB): sqlite:///oura.db, "
+        default=default,
+        required=required and not default,
+        help="also keep a typed copy in a database"
+        + (" (env OURA_STATS_DB)" if env else " (never from OURA_STATS_DB)")
+        + ": sqlite:///oura.db, "
         "a path ending in .db/.sqlite/.sqlite3, or postgresql://user@host/dbname (needs the "
         "postgres extra); off by default",
     )

@@ -20,7 +20,11 @@ class Database(Protocol):
     def transaction(self) -> AbstractContextManager[None]:
         """All writes inside commit together or not at all."""
 
-    def execute(self, statement: str) -> None: ...
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement; `params` fill its placeholders (`mark(dialect)`)."""
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Values]:
+        """The rows one statement returns."""
 
     def columns(self) -> dict[str, dict[str, str]]:
         """{table: {column: SQL type}} of every table in the database."""
@@ -60,6 +64,11 @@ class Database(Protocol):
         seconds, error, skipped)."""
 
     def close(self) -> None: ...
+
+
+def mark(dialect: str) -> str:
+    """The driver's placeholder for a parameter."""
+    return "?" if dialect == "sqlite" else "%s"
 
 
 def first_line(error: BaseException) -> str:

@@ -72,9 +72,13 @@ class PostgresDatabase:
         with self._lock, self._errors(), self._conn.transaction():
             yield
 
-    def execute(self, statement: str) -> None:
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         with self._lock, self._errors():
-            self._conn.execute(statement)
+            self._conn.execute(statement, params or None)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Values]:
+        with self._lock, self._errors():
+            return [tuple(row) for row in self._conn.execute(statement, params or None).fetchall()]
 
     def columns(self) -> dict[str, dict[str, str]]:
         found: dict[str, dict[str, str]] = {}

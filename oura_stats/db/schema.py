@@ -3,7 +3,8 @@
 One table per category, named as the category; its columns are the CSV's (dotted names
 quoted), typed from the API's field table (`api/fields.py`), key columns first; the
 primary key is the CSV's key. `_mirror` says which CSV state each table mirrors; `_runs`
-keeps the run history. The views live in `views.py`.
+keeps the run history; `_source` says whose data the database holds. The views live in
+`views.py`.
 """
 
 from __future__ import annotations
@@ -122,7 +123,18 @@ def bookkeeping_tables(dialect: str) -> list[str]:
         "  skipped TEXT\n"
         ")",
         "CREATE INDEX IF NOT EXISTS _runs_by_category ON _runs (category, finished)",
+        SOURCE_TABLE,
     ]
+
+
+# Whose data the database holds (one row, JSON as in the output directory's marker).
+SOURCE_TABLE = (
+    "CREATE TABLE IF NOT EXISTS _source (\n"
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "  source TEXT NOT NULL,\n"
+    "  recorded_at TEXT NOT NULL\n"
+    ")"
+)
 
 
 def schema_statements(dialect: str) -> list[str]:
@@ -150,6 +162,15 @@ def save_state_statement(mark: str, moment: str) -> str:
         f"INSERT INTO _mirror (category, csv_state, mirrored_at) VALUES ({mark}, {mark}, "
         f"{moment}) ON CONFLICT (category) DO UPDATE SET csv_state = excluded.csv_state, "
         "mirrored_at = excluded.mirrored_at"
+    )
+
+
+def save_source_statement(mark: str) -> str:
+    """Record whose data the database holds (the one `_source` row)."""
+    return (
+        f"INSERT INTO _source (id, source, recorded_at) VALUES (1, {mark}, {mark}) "
+        "ON CONFLICT (id) DO UPDATE SET source = excluded.source, "
+        "recorded_at = excluded.recorded_at"
     )
 
 

@@ -7,7 +7,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 from oura_stats.api.categories import Category
 from oura_stats.db.backend import Values, first_line
@@ -57,9 +57,13 @@ class SqliteDatabase:
                 raise
             self._conn.execute("COMMIT")
 
-    def execute(self, statement: str) -> None:
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> None:
         with self._lock, self._errors():
-            self._conn.execute(statement)
+            self._conn.execute(statement, params)
+
+    def query(self, statement: str, params: Sequence[Any] = ()) -> list[Values]:
+        with self._lock, self._errors():
+            return [tuple(row) for row in self._conn.execute(statement, params).fetchall()]
 
     def columns(self) -> dict[str, dict[str, str]]:
         with self._lock, self._errors():

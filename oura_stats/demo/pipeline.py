@@ -15,8 +15,11 @@ from oura_stats.api.tokens import StaticToken
 from oura_stats.db.target import Target
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
+from oura_stats.errors import ConfigError, OuraStatsError
 from oura_stats.run.collector import DEFAULT_CONCURRENCY
 from oura_stats.run.rounds import Settings, run_round
+from oura_stats.store.source import holds_data, read_marker
+from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +44,37 @@ def demo_settings(base_url: str, output_dir: Path, db: Target | None = None) -> 
         concurrency=DEFAULT_CONCURRENCY,
         report_path=output_dir / DEMO_REPORT,
         db=db,
+        demo=True,
     )
+
+
+def check_demo_folder(output_dir: Path) -> None:
+    """The demo writes only into a new or empty folder, or one it made itself: never
+    among someone's data, never over a file it did not create (a report.html, say)."""
+    if not output_dir.is_dir():
+        return
+    marker = read_marker(output_dir)
+    if marker.demo if marker is not None else _left_by_a_demo(output_dir):
+        return
+    found = sorted(p.name for p in output_dir.iterdir() if not p.name.endswith(".lock"))
+    if found:
+        raise ConfigError(
+            f"--output-dir {output_dir} holds {found[0]}, which the demo did not write; the "
+            "demo writes only into a new or empty folder (or one an earlier demo made): "
+            "name another --output-dir"
+        )
+
+
+def _left_by_a_demo(output_dir: Path) -> bool:
+    """A folder without a marker that a demo made: one of an earlier version (its state
+    names a server on 127.0.0.1), or one stopped before its first commit."""
+    try:
+        source = State.load(output_dir / DEMO_STATE).source()
+    except OuraStatsError:
+        return False
+    if source is None:
+        return (output_dir / DEMO_STATE).exists() and not holds_data(output_dir)
+    return not source.sandbox and source.base_url.startswith("http://127.0.0.1:")
 
 
 def run_demo(
@@ -54,6 +87,7 @@ def run_demo(
 ) -> int:
     """Serve `days` days of synthetic data ending `today` (UTC), collect it all into
     `output_dir` with the real round, write the report there; the round's exit code."""
+    check_demo_folder(output_dir)
     end = today or dt.datetime.now(dt.UTC).date()
     began = time.monotonic()
     history = until_now(make_history(days, end=end, plausible_ring_setup=True))

@@ -67,12 +67,9 @@ class RunConfig:
     sandbox: bool = False
     concurrency: int = DEFAULT_CONCURRENCY
     after_commit: AfterCommit | None = None  # the database mirror, with --db
+    before_commit: Callable[[], None] = lambda: None  # records the source: run/identity.py
     observer: RunObserver = NO_OBSERVER  # the terminal progress display, on a TTY
     personal_info: Document | None = None  # already fetched (to identify the account)
-
-
-def now_utc() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
 
 
 class Collector:
@@ -85,7 +82,7 @@ class Collector:
         config: RunConfig,
         *,
         stop: threading.Event | None = None,
-        clock: Callable[[], dt.datetime] = now_utc,
+        clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     ) -> None:
         self._client = client
         self._state = state
@@ -277,6 +274,7 @@ class Collector:
         partly = None
         if job.error is None or job.keeps_part():
             try:
+                self._config.before_commit()
                 result = job.store.commit()
                 outcome.new, outcome.updated = result.new, result.updated
                 success = self._clock().isoformat(timespec="seconds")

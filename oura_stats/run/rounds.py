@@ -31,9 +31,16 @@ from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
 from oura_stats.run.collector import Collector, RunConfig
 from oura_stats.run.homes import SOLE_ACCOUNT, Homes, open_homes
+from oura_stats.run.identity import (
+    DirectoryClaim,
+    check_directory,
+    check_target,
+    claim_database,
+    directory_source,
+)
 from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.seam import RUN
-from oura_stats.store.source import Source, merged, mismatch_message, same_source
+from oura_stats.store.source import Source, mismatch_message, same_source
 from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
@@ -63,6 +70,7 @@ class Settings:
     account: str = SOLE_ACCOUNT  # whose rows, cursors and locks in a shared database
     report_path: Path | None = None  # rewrite this HTML report after each round
     observer: RunObserver = NO_OBSERVER  # progress on a terminal
+    demo: bool = False  # the demo's synthetic account (it has no real account's id)
 
 
 def run_round(
@@ -95,7 +103,7 @@ def _locked_round(
     """The round inside the run lock: whether every category (and the mirror) succeeded."""
     began = time.monotonic()
     loaded = None if settings.reset_state else State.open(homes.cursors)
-    state, account = settle_source(settings, homes, loaded, tokens, stop)
+    state, account, claim = settle_source(settings, homes, loaded, tokens, stop)
     commits = CommitLog(settings.output_dir) if settings.db and not settings.no_csv else None
     options = Options(
         today=today,
@@ -110,6 +118,7 @@ def _locked_round(
         sandbox=settings.sandbox,
         concurrency=settings.concurrency,
         after_commit=commits.add if commits is not None else None,
+        before_commit=claim.bind,
         observer=settings.observer,
         personal_info=account.personal_info,
     )
@@ -124,7 +133,9 @@ def _locked_round(
         state_saved = save_state(state)
     finally:
         client.close()
-    db_ok = True if commits is None else mirror_round(settings, state, outcomes, commits)
+    db_ok = True
+    if commits is not None:
+        db_ok = mirror_round(settings, state, outcomes, commits, claim.database_source())
     report(outcomes, time.monotonic() - began, collector.extra_requests, account.unclaimed)
     return db_ok and state_saved and all(o.ok for o in outcomes)
 
@@ -148,27 +159,32 @@ def settle_source(
     state: State | None,
     tokens: TokenProvider,
     stop: threading.Event,
-) -> tuple[State, Account]:
-    """Refuse files collected from another source; record this run's source in the state.
+) -> tuple[State, Account, DirectoryClaim]:
+    """Refuse a directory, state or database holding another source's data; the claim
+    records this run's source with its first commit (`run/identity.py`).
 
     `state` is None for --reset-state: the old file is removed here, once it is clear that
     the CSVs it leaves behind come from this run's source too (or there are none).
     """
     account = Account(None, RequestStats())
-    if not settings.sandbox:
+    if not settings.sandbox and not settings.demo:
         account.personal_info = identify(settings.base_url, tokens, stop, account.requests)
     name = str(account.personal_info.get("id") or "") if account.personal_info else None
-    current = Source.of(settings.base_url, settings.sandbox, name)
+    current = Source.of(settings.base_url, settings.sandbox, name, demo=settings.demo)
     recorded = state.source() if state is not None else _previous_source(homes)
     if recorded is not None and not same_source(recorded, current):
         if state is not None or homes.rows.has_rows():
             raise ConfigError(_mismatch(settings, recorded, current))
         recorded = None  # --reset-state into an empty output directory: a fresh start
+    directory = None if settings.no_csv else settings.output_dir
+    held = None if directory is None else directory_source(directory, state)
+    if directory is not None:
+        check_directory(directory, current, held)
+        check_target(settings.db, current)
     if state is None:
         homes.cursors.clear()
         state = State.open(homes.cursors)
-    state.set_source(merged(recorded, current))
-    return state, account
+    return state, account, DirectoryClaim(directory, state, current, held or recorded)
 
 
 def identify(
@@ -216,15 +232,27 @@ def save_state(state: State) -> bool:
 
 
 def mirror_round(
-    settings: Settings, state: State, outcomes: list[Outcome], commits: CommitLog
+    settings: Settings,
+    state: State,
+    outcomes: list[Outcome],
+    commits: CommitLog,
+    source: Source | None,
 ) -> bool:
     """Write the round's committed CSVs into the database, bring every other table level
     with its CSV (after a crash, say) and record the run. False when the database could
-    not be opened or written: each failure is one line, the CSVs are untouched."""
+    not be opened or written, or holds another `source`'s data: each failure is one line,
+    the CSVs are untouched."""
     assert settings.db is not None
     try:
         mirror = Mirror.open(settings.db, settings.output_dir, commits.before)
     except DatabaseError as error:
+        log.error("%s; the CSVs are still written", error)
+        return False
+    try:
+        if source is not None:
+            claim_database(mirror.db, source)
+    except (DatabaseError, ConfigError) as error:
+        mirror.close()
         log.error("%s; the CSVs are still written", error)
         return False
     by_name = {o.category: o for o in outcomes}

@@ -90,6 +90,8 @@ def _source_problem(source: Any) -> str | None:
         return "sandbox is not true or false"
     if not isinstance(source.get("account"), str | None):
         return "account is not text"
+    if not isinstance(source.get("demo", False), bool):
+        return "demo is not true or false"
     return None
 
 
