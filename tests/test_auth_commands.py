@@ -45,12 +45,13 @@ HARNESS = textwrap.dedent(
     """
     import argparse, logging, sys
     from oura_stats.cli.auth import add_auth_command
+    from oura_stats.cli.common import log_level
     from oura_stats.errors import OuraStatsError
 
     parser = argparse.ArgumentParser(prog="oura-stats", allow_abbrev=False)
     add_auth_command(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(sys.argv[1:])
-    level = logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    level = log_level(args)
     logging.basicConfig(stream=sys.stderr, level=level, format="%(levelname)s %(name)s %(message)s")
     try:
         code = args.handler(args)

@@ -37,7 +37,7 @@ from oura_stats.scrub import scrub
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.ouraring.com"
-TIMEOUT = (10.0, READ_TIMEOUT)  # connect, read (seconds)
+CONNECT_TIMEOUT = 10.0  # seconds; the read timeout is the client's `timeout`
 MAX_PAGES = 100_000  # far beyond any real history; guards against a server that never ends
 _TRANSIENT = (
     requests.ConnectionError,
@@ -91,6 +91,7 @@ class OuraClient:
         retry: RetryPolicy | None = None,
         stop: threading.Event | None = None,
         pool_size: int = 10,
+        timeout: float = READ_TIMEOUT,
     ) -> None:
         parts = urlsplit(base_url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -101,6 +102,7 @@ class OuraClient:
         self._tokens = tokens
         self._pacer = pacer or Pacer()
         self._retry = retry or RetryPolicy()
+        self._timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
         self._stop = stop or threading.Event()
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_connections=1, pool_maxsize=max(pool_size, 1))
@@ -179,16 +181,19 @@ class OuraClient:
                 # quote_plus turns the "+" of a UTC offset into %2B, as the API needs.
                 params=urlencode(params),
                 headers={"Authorization": f"Bearer {token}"},
-                timeout=TIMEOUT,
+                timeout=self._timeout,
             )
         except _TRANSIENT as error:
             attempts.failures += 1
             unreachable = isinstance(error, requests.ConnectionError)
-            problem = f"cannot connect to the Oura API at {self.base_url}: {_describe(error)}"
+            problem = f"cannot connect to the Oura API at {self.base_url}: {self._explain(error)}"
             self._give_up_or_wait(attempts.failures, problem, unreachable=unreachable)
             return None
         except requests.RequestException as error:
-            raise ApiError(f"request to {path} failed: {_describe(error)}") from error
+            raise ApiError(f"request to {path} failed: {self._explain(error)}") from error
+
+    def _explain(self, error: Exception) -> str:
+        return _describe(error, self._timeout[1])
 
     def _handle_refusal(self, response: requests.Response, token: str, attempts: _Attempts) -> None:
         """Raise the error a non-200 answer means, or wait so the caller can retry."""

@@ -50,6 +50,7 @@ class Options:
     lookback_days: int
     start: dt.date | None = None
     end: dt.date | None = None
+    backfill_days: int | None = None  # how far back a first run goes (None: all the history)
 
 
 def plan_window(saved: Progress, options: Options, floor: dt.date) -> Window:
@@ -65,7 +66,7 @@ def plan_window(saved: Progress, options: Options, floor: dt.date) -> Window:
     if options.start is not None:
         start = options.start
     elif complete is None:
-        start = floor
+        start = floor if options.backfill_days is None else max(floor, backfill_floor(options))
     elif cursor is not None:
         start = min(cursor, complete) - dt.timedelta(days=options.lookback_days)
     else:
@@ -80,6 +81,11 @@ def plan_window(saved: Progress, options: Options, floor: dt.date) -> Window:
         trim=options.start is not None or options.end is not None,
         advances_state=advances,
     )
+
+
+def backfill_floor(options: Options) -> dt.date:
+    """The first day of a first run bounded by --backfill-days."""
+    return options.today - dt.timedelta(days=options.backfill_days or 0)
 
 
 def latest_day(options: Options) -> dt.date:
@@ -153,6 +159,7 @@ def needs_floor(category: Category, saved: Progress, options: Options) -> bool:
         category.kind in (Kind.DAILY, Kind.SERIES)
         and saved.complete_until is None
         and options.start is None
+        and options.backfill_days is None
         and category.max_days is not None
     )
 

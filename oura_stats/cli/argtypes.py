@@ -10,6 +10,7 @@ import math
 FIRST_DAY = dt.date(1970, 1, 1)
 LAST_DAY = dt.date(2099, 12, 31)
 LONGEST_LOOKBACK_DAYS = 3650
+LONGEST_BACKFILL_DAYS = 20_000  # back to the 1970s: more than any history
 
 
 def iso_date(text: str) -> dt.date:
@@ -36,6 +37,16 @@ def lookback_days(text: str) -> int:
         raise argparse.ArgumentTypeError(
             f"{text!r} is too long a lookback: at most {LONGEST_LOOKBACK_DAYS} days "
             "(use --start-date to refetch older history)"
+        )
+    return value
+
+
+def backfill_days(text: str) -> int:
+    """How far back a first run goes: 1 day to the 1970s."""
+    value = positive_int(text)
+    if value > LONGEST_BACKFILL_DAYS:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} days reach before 1970: at most {LONGEST_BACKFILL_DAYS}"
         )
     return value
 

@@ -107,6 +107,7 @@ def add_auth_command(subparsers: Subparsers) -> None:
         "on their own.",
         epilog=AUTH_EPILOG + AUTH_FOOTER,
     )
+    add_output_options(auth)  # -v/-q also between `auth` and its action
     actions = auth.add_subparsers(dest="auth_action", metavar="ACTION", required=True)
     _add_login(actions)
     status = _add_credentials_action(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import logging
+from argparse import SUPPRESS
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from oura_stats.api.categories import CATEGORIES, Category, select
@@ -18,28 +20,62 @@ else:
 LIST_FORMS = "space- or comma-separated, or repeated; case-insensitive"
 
 
-def add_output_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
-    """-v/-q, which `cli.main` reads from the namespace.
+LOG_LEVELS = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+}
 
-    The top-level copy (before the command name) stores under its own names, so that the
-    command's defaults cannot undo it; `cli.main` merges the two.
+
+def add_output_options(parser: argparse.ArgumentParser) -> None:
+    """-v/-q/--log-level, accepted before the command, after it and after an action.
+
+    Each is absent from the namespace unless given, so that a later parser's defaults
+    cannot undo what an earlier one was given; `log_level` settles them.
     """
-    prefix = "top_" if top else ""
     group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "-v",
-        "--verbose",
-        dest=f"{prefix}verbose",
-        action="store_true",
-        help="debug logging, tracebacks",
+    add = group.add_argument
+    add("-v", "--verbose", action="store_true", default=SUPPRESS, help="debug logging, tracebacks")
+    add("-q", "--quiet", action="store_true", default=SUPPRESS, help="only warnings and errors")
+    add(
+        "--log-level",
+        type=str.lower,
+        choices=tuple(LOG_LEVELS),
+        default=SUPPRESS,
+        metavar="LEVEL",
+        help="debug, info, warning or error (info); -v is debug, -q warning",
     )
-    group.add_argument(
-        "-q", "--quiet", dest=f"{prefix}quiet", action="store_true", help="only warnings and errors"
-    )
+
+
+def log_level(args: argparse.Namespace) -> int:
+    """The level -v, -q and --log-level ask for (the command line's over the environment's);
+    sets `args.verbose` and `args.quiet` to match."""
+    from_environment: dict[str, str] = getattr(args, "from_environment", {})
+
+    def asked(environment: bool) -> dict[str, int]:
+        levels = {
+            "-v/--verbose": logging.DEBUG if getattr(args, "verbose", False) else None,
+            "-q/--quiet": logging.WARNING if getattr(args, "quiet", False) else None,
+            "--log-level": LOG_LEVELS.get(getattr(args, "log_level", "")),
+        }
+        dests = {"-v/--verbose": "verbose", "-q/--quiet": "quiet", "--log-level": "log_level"}
+        return {
+            name: level
+            for name, level in levels.items()
+            if level is not None and (dests[name] in from_environment) == environment
+        }
+
+    chosen = asked(environment=False) or asked(environment=True)
+    if len(set(chosen.values())) > 1:
+        raise ConfigError(f"{' and '.join(chosen)} exclude each other; choose one")
+    level = next(iter(chosen.values()), logging.INFO)
+    args.verbose, args.quiet = level <= logging.DEBUG, level >= logging.WARNING
+    return level
 
 
 def output_parent() -> argparse.ArgumentParser:
-    """A parent parser holding -v/-q, for `parents=[...]`."""
+    """A parent parser holding -v/-q/--log-level, for `parents=[...]`."""
     parent = argparse.ArgumentParser(add_help=False)
     add_output_options(parent)
     return parent

@@ -9,11 +9,20 @@ import threading
 from dataclasses import replace
 from pathlib import Path
 
-from oura_stats.api.client import DEFAULT_BASE_URL
+from oura_stats.api.client import DEFAULT_BASE_URL, RetryPolicy
+from oura_stats.api.neterrors import READ_TIMEOUT
 from oura_stats.api.tokens import TokenProvider
-from oura_stats.cli.argtypes import iso_date, lookback_days, positive_int
+from oura_stats.cli.argtypes import (
+    backfill_days,
+    iso_date,
+    lookback_days,
+    non_negative_int,
+    positive_float,
+    positive_int,
+)
 from oura_stats.cli.auth import add_credential_options, resolve_tokens
 from oura_stats.cli.common import Subparsers, add_category_option, add_command, collected_categories
+from oura_stats.cli.envopts import NO_ENVIRONMENT
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.progress import progress_for
 from oura_stats.db.postgres import require_driver
@@ -75,6 +84,13 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         help="days before the newest stored data to fetch again, for revised scores (3)",
     )
     parser.add_argument(
+        "--backfill-days",
+        type=backfill_days,
+        metavar="DAYS",
+        help="a category's first run fetches only its last DAYS days (default: the whole "
+        "history); later runs go on from there",
+    )
+    parser.add_argument(
         "--base-url",
         default=os.environ.get("OURA_API_BASE_URL", DEFAULT_BASE_URL),
         help=f"API base URL (env OURA_API_BASE_URL; {DEFAULT_BASE_URL})",
@@ -95,6 +111,7 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="forget all cursors and refetch the whole history (the CSVs are kept and merged)",
     )
+    add_request_options(parser)
     add_db_option(parser)
     parser.add_argument(
         "--report",
@@ -105,13 +122,32 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
     add_credential_options(parser)
 
 
+def add_request_options(parser: argparse.ArgumentParser) -> None:
+    """--timeout and --retries: how long to wait for Oura, how often to ask again."""
+    parser.add_argument(
+        "--timeout",
+        type=positive_float,
+        default=READ_TIMEOUT,
+        metavar="SECONDS",
+        help=f"seconds to wait for an answer to one request ({READ_TIMEOUT:g})",
+    )
+    parser.add_argument(
+        "--retries",
+        type=non_negative_int,
+        default=RetryPolicy.attempts - 1,
+        metavar="N",
+        help="times to repeat a request after a server error, a timeout or a dropped "
+        f"connection, with growing waits, before its category fails ({RetryPolicy.attempts - 1})",
+    )
+
+
 def add_db_option(
     parser: argparse.ArgumentParser, *, required: bool = False, env: bool = True
 ) -> None:
     """--db TARGET, shared by `fetch`, `service`, `db` and (without the environment
     variable, which names the real database) `demo`."""
     default = os.environ.get("OURA_STATS_DB") if env else None
-    parser.add_argument(
+    action = parser.add_argument(
         "--db",
         metavar="TARGET",
         default=default,
@@ -122,6 +158,8 @@ def add_db_option(
         "a path ending in .db/.sqlite/.sqlite3, or postgresql://user@host/dbname (needs the "
         "postgres extra); off by default",
     )
+    if not env:
+        setattr(action, NO_ENVIRONMENT, False)
 
 
 def db_target(args: argparse.Namespace) -> Target | None:
@@ -169,6 +207,9 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         reset_state=args.reset_state,
         db=db_target(args),
         report_path=args.report,
+        backfill_days=args.backfill_days,
+        timeout=args.timeout,
+        retries=args.retries,
     )
 
 

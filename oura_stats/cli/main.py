@@ -11,9 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from oura_stats import __version__
+from oura_stats.cli import envopts
 from oura_stats.cli.auth import add_auth_command
 from oura_stats.cli.categories import add_categories_command
-from oura_stats.cli.common import add_output_options, output_parent
+from oura_stats.cli.common import add_output_options, log_level, output_parent
 from oura_stats.cli.db import add_db_command
 from oura_stats.cli.demo import add_demo_command
 from oura_stats.cli.fetch import add_fetch_command
@@ -21,7 +22,7 @@ from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.report import add_report_command
 from oura_stats.cli.service import add_service_command
 from oura_stats.cli.status import add_status_command
-from oura_stats.errors import EXIT_INTERRUPTED, OuraStatsError
+from oura_stats.errors import EXIT_INTERRUPTED, ConfigError, OuraStatsError
 from oura_stats.monitor.health import ANNOUNCE
 from oura_stats.scrub import ScrubFilter
 
@@ -47,12 +48,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     # thresholds the cyclic collector rescans them over and over (measured: ~15 % of CPU).
     gc.set_threshold(50_000, 20, 100)
     parser = build_parser()
-    args = parser.parse_args(argv)
-    args.verbose = args.verbose or args.top_verbose  # before or after the command name
-    args.quiet = args.quiet or args.top_quiet
-    if args.verbose and args.quiet:
-        parser.error("-v/--verbose and -q/--quiet exclude each other; choose one")
-    configure_logging(args.verbose, args.quiet, timestamps=_wants_timestamps(args))
+    try:
+        args = envopts.parse(parser, argv)
+        level = log_level(args)
+    except ConfigError as error:  # before logging is set up
+        parser.exit(error.exit_code, f"oura-stats: error: {error}\n")
+    configure_logging(level, timestamps=_wants_timestamps(args))
     try:
         code: int = args.handler(args)
     except OuraStatsError as error:
@@ -74,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    add_output_options(parser, top=True)  # -v/-q also before the command
+    add_output_options(parser)  # -v/-q also before the command
     parents = [output_parent()]
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     add_fetch_command(commands, parents)
@@ -85,13 +86,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_command(commands, parents)
     add_report_command(commands, parents)
     add_demo_command(commands, parents)
+    envopts.name_variables(parser)
     return parser
 
 
-def configure_logging(verbose: bool, quiet: bool, *, timestamps: bool = False) -> None:
-    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+def configure_logging(level: int, *, timestamps: bool = False) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(_Formatter(verbose, timestamps=timestamps))
+    handler.setFormatter(_Formatter(level <= logging.DEBUG, timestamps=timestamps))
     handler.addFilter(ScrubFilter())  # no token leaves in a log line or traceback
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from oura_stats.api.categories import BY_NAME, CATEGORIES, Category
 from oura_stats.api.client import Document, OuraClient, RequestStats, RetryPolicy
+from oura_stats.api.neterrors import READ_TIMEOUT
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.db.commits import CommitLog
@@ -69,6 +70,9 @@ class Settings:
     no_csv: bool = False  # the database holds rows, cursors and the lock (--no-csv)
     account: str = SOLE_ACCOUNT  # whose rows, cursors and locks in a shared database
     report_path: Path | None = None  # rewrite this HTML report after each round
+    backfill_days: int | None = None  # a first run goes back this far, not the whole history
+    timeout: float = READ_TIMEOUT  # seconds to wait for an answer to one request
+    retries: int = RetryPolicy.attempts - 1  # of a request that failed for a passing reason
     observer: RunObserver = NO_OBSERVER  # progress on a terminal
     demo: bool = False  # the demo's synthetic account (it has no real account's id)
 
@@ -110,6 +114,7 @@ def _locked_round(
         lookback_days=settings.lookback_days,
         start=settings.start,
         end=settings.end,
+        backfill_days=settings.backfill_days,
     )
     config = RunConfig(
         rows=homes.rows,
@@ -122,7 +127,14 @@ def _locked_round(
         observer=settings.observer,
         personal_info=account.personal_info,
     )
-    client = OuraClient(settings.base_url, tokens, stop=stop, pool_size=settings.concurrency + 2)
+    client = OuraClient(
+        settings.base_url,
+        tokens,
+        stop=stop,
+        pool_size=settings.concurrency + 2,
+        retry=RetryPolicy(attempts=settings.retries + 1),
+        timeout=settings.timeout,
+    )
     try:
         collector = Collector(client, state, config, stop=stop)
         settings.observer.run_started()
@@ -168,7 +180,7 @@ def settle_source(
     """
     account = Account(None, RequestStats())
     if not settings.sandbox and not settings.demo:
-        account.personal_info = identify(settings.base_url, tokens, stop, account.requests)
+        account.personal_info = identify(settings, tokens, stop, account.requests)
     name = str(account.personal_info.get("id") or "") if account.personal_info else None
     current = Source.of(settings.base_url, settings.sandbox, name, demo=settings.demo)
     recorded = state.source() if state is not None else _previous_source(homes)
@@ -188,11 +200,14 @@ def settle_source(
 
 
 def identify(
-    base_url: str, tokens: TokenProvider, stop: threading.Event, stats: RequestStats
+    settings: Settings, tokens: TokenProvider, stop: threading.Event, stats: RequestStats
 ) -> Document | None:
     """personal_info, whose id names the account; None when it cannot be had (a token
     without the personal scope, or any failure, which the collection then reports)."""
-    client = OuraClient(base_url, tokens, stop=stop, retry=IDENTIFY_RETRY, pool_size=1)
+    retry = replace(IDENTIFY_RETRY, attempts=min(IDENTIFY_RETRY.attempts, settings.retries + 1))
+    client = OuraClient(
+        settings.base_url, tokens, stop=stop, retry=retry, pool_size=1, timeout=settings.timeout
+    )
     try:
         return client.get_object(PERSONAL_INFO.path, stats)
     except OuraStatsError as error:
