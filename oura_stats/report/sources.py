@@ -179,35 +179,15 @@ def read_sleep(directory: Path, period: Period, data: ReportData) -> None:
 
 def read_heart_rate(directory: Path, period: Period, zone: dt.tzinfo, data: ReportData) -> None:
     days = HeartRateDays(zone)
-    odd = [0]
-    days.add_samples(heart_rate_samples(directory / "heartrate.csv", odd))
-    data.odd_samples["hr_avg"] = odd[0]
+    reader = lines(directory / "heartrate.csv")
+    header = next(reader, [])
+    if "timestamp" in header and "bpm" in header:
+        odd = days.add_rows(reader, header.index("timestamp"), header.index("bpm"))
+        data.odd_samples["hr_avg"] = odd
     lows, means, highs = days.series()
     data.series["hr_min"] = {d: v for d, v in lows.items() if period.holds(d)}
     data.series["hr_avg"] = {d: v for d, v in means.items() if period.holds(d)}
     data.series["hr_max"] = {d: v for d, v in highs.items() if period.holds(d)}
-
-
-def heart_rate_samples(path: Path, odd: list[int]) -> Iterator[tuple[str, float]]:
-    """(timestamp, bpm) of each row with both; rows that do not parse are skipped, and
-    odd numbers (inf, NaN, 1e308) counted in `odd[0]`."""
-    reader = lines(path)
-    header = next(reader, [])
-    if "timestamp" not in header or "bpm" not in header:
-        return
-    at, beats = header.index("timestamp"), header.index("bpm")
-    width = max(at, beats)
-    for row in reader:
-        if len(row) <= width or len(row[at]) < 19:
-            continue
-        try:
-            bpm = float(row[beats])
-        except ValueError:
-            continue
-        if usable(bpm):
-            yield row[at], bpm
-        else:
-            odd[0] += 1
 
 
 def read_workouts(directory: Path, period: Period) -> Iterator[Event]:
