@@ -92,6 +92,7 @@ def run_sync(args: argparse.Namespace) -> int:
             if source is not None:
                 claim_database(mirror.db, source)
             failed = load(mirror, categories)
+            failed += not _sync_runs(mirror, args.state_file)
     log.info(
         "loaded %d categories into %s in %.1f s",
         len(categories) - failed,
@@ -125,6 +126,22 @@ def load(mirror: Mirror, categories: list[Category]) -> int:
         else:
             log.info("%s: %s rows", category.name, f"{rows:,}")
     return failed
+
+
+def _sync_runs(mirror: Mirror, state_file: Path) -> bool:
+    """The state's run history into `_runs` (runs already there are kept as they are)."""
+    try:
+        runs = State.load(state_file).snapshot()["runs"]
+    except OuraStatsError as error:
+        log.warning("run history not loaded: %s", error)
+        return True
+    try:
+        mirror.record_runs(runs)
+    except DatabaseError as error:
+        log.error("_runs: %s", error)
+        return False
+    log.info("_runs: %d runs in the state's history", len(runs))
+    return True
 
 
 def run_schema(args: argparse.Namespace) -> int:

@@ -33,6 +33,14 @@ class Misfit(ValueError):
         return str(self.args[0])
 
 
+class ColumnMisfit(Exception):
+    """A batch's value its column cannot hold: which column, and the value."""
+
+    def __init__(self, column: str, value: str) -> None:
+        super().__init__(column)
+        self.column, self.value = column, value
+
+
 def _integer(text: str) -> int | None:
     if not text:
         return None

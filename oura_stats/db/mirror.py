@@ -4,7 +4,7 @@ The CSVs are the source of truth. Each table is written in one transaction that 
 records, in `_mirror`, which state of the CSV (size, modification time, inode) it now
 mirrors. After a commit only the CSV's tail from the run's oldest row is upserted; a table
 whose record does not match the CSV it started from (a crash between the two, a new or
-lost database) is loaded from its whole CSV instead.
+lost database) is loaded from its whole CSV instead; with it, `series.py`'s extras.
 """
 
 from __future__ import annotations
@@ -22,17 +22,20 @@ from typing import IO, Any
 from oura_stats.api.categories import BY_NAME, Category, Kind
 from oura_stats.db.backend import Database, Values
 from oura_stats.db.commits import csv_state, csv_states
-from oura_stats.db.convert import Misfit, column_converter, converter
+from oura_stats.db.convert import ColumnMisfit, Misfit, column_converter, converter
 from oura_stats.db.schema import (
     SQL_TYPES,
     WIDER,
     column_type,
     kind_of_sql_type,
     quote,
-    schema_statements,
+    run_rows,
     table_columns,
+    table_statements,
 )
+from oura_stats.db.series import LOCAL, all_series, rebuild_series, with_local
 from oura_stats.db.target import Target
+from oura_stats.db.views import view_statements
 from oura_stats.errors import ConfigError, DatabaseError
 from oura_stats.store.csvfile import (
     CsvFormatError,
@@ -105,18 +108,31 @@ class Mirror:
         return mirror
 
     def prepare(self) -> None:
-        """Create what is missing of the schema; read which CSV state each table mirrors."""
+        """Create what is missing of the schema; read which CSV state each table mirrors (a
+        table given series tables or local-time columns is loaded again in full)."""
         with self._lock, self.db.transaction():
             self._load_columns()
-            if not all(name in self._kinds for name in (*BY_NAME, "_mirror", "_runs")):
-                for statement in schema_statements(self.db.dialect):
+            found = set(self._kinds)
+            tables = (*BY_NAME, *(s.table for s in all_series()), "_mirror", "_runs")
+            if created := not found.issuperset(tables):
+                for statement in table_statements(self.db.dialect):
                     self.db.execute(statement)
                 self._load_columns()
-            for category in BY_NAME.values():
-                for column, kind in table_columns(category):  # fields added to the API table
-                    if column not in self._kinds[category.name]:
-                        self._add_column(category, column, kind)
-            self._records = self.db.mirror_states()
+            stale = {s.category for s in all_series() if s.table not in found}
+            stale |= self._add_missing_columns()
+            for statement in view_statements(self.db.dialect) if created or stale else []:
+                self.db.execute(statement)
+            self._records = {n: s for n, s in self.db.mirror_states().items() if n not in stale}
+
+    def _add_missing_columns(self) -> set[str]:
+        """Add the columns the API table gained: the categories given local-time columns."""
+        gained = set()
+        for category in BY_NAME.values():
+            for column, kind in table_columns(category):
+                if column not in self._kinds[category.name]:
+                    self._add_column(category, column, kind)
+                    gained |= {category.name} if column.endswith(LOCAL) else set()
+        return gained
 
     def close(self) -> None:
         self.db.close()
@@ -164,23 +180,10 @@ class Mirror:
                 return None
             return self._load(category, now, None)
 
-    def record_run(self, run: dict[str, Any]) -> None:
-        rows: list[Values] = [
-            (
-                run["started"],
-                run["finished"],
-                name,
-                entry["new"],
-                entry["updated"],
-                entry["requests"],
-                entry["seconds"],
-                entry.get("error"),
-                entry.get("skipped"),
-            )
-            for name, entry in run["categories"].items()
-        ]
+    def record_runs(self, runs: list[dict[str, Any]]) -> None:
+        """Add the runs `_runs` lacks (rounds whose database was down are caught up)."""
         with self._lock, self.db.transaction():
-            self.db.record_runs(rows)
+            self.db.record_runs(run_rows(runs))
 
     # loading one table ------------------------------------------------------------------
 
@@ -217,7 +220,10 @@ class Mirror:
                 count = self.db.copy_csv(category, header, handle, start, fresh=fresh)
             if count is None:  # no bulk path, or a value that needs a look: row by row
                 batches = self._batches(category, handle, header, (header_end, start), since)
-                count = self._write(category, header, batches, fresh=fresh)
+                ids: list[str] | None = None if since is None else []
+                wide, batches = with_local(category, header, batches, ids)
+                count = self._write(category, wide, batches, fresh=fresh)
+                rebuild_series(self.db, category, self._kinds[category.name], ids)
             at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self.db.save_mirror_state(category.name, state, at)
         self._records[category.name] = state
@@ -277,7 +283,7 @@ class Mirror:
                 for batch in itertools.chain([carried] if carried else [], batches):
                     try:
                         values = self._typed(category, header, batch)
-                    except _ColumnMisfit as misfit:
+                    except ColumnMisfit as misfit:
                         carried, column, value = batch, misfit.column, misfit.value
                         break
                     carried = None
@@ -297,7 +303,7 @@ class Mirror:
             try:
                 converted.append(column_converter(self.db.dialect, kinds[name])(column))
             except Misfit as misfit:
-                raise _ColumnMisfit(name, misfit.value) from None
+                raise ColumnMisfit(name, misfit.value) from None
         return list(zip(*converted, strict=True))
 
     def _widen(self, category: Category, column: str, value: str) -> None:
@@ -342,9 +348,3 @@ def _batch_rows(batch: list[list[str]]) -> int:
     sample = batch[:FIRST_BATCH_ROWS]
     row_bytes = sum(len(cell) for row in sample for cell in row) / len(sample) + 1
     return max(1, min(BATCH_ROWS, int(BATCH_BYTES / row_bytes)))
-
-
-class _ColumnMisfit(Exception):
-    def __init__(self, column: str, value: str) -> None:
-        super().__init__(column)
-        self.column, self.value = column, value

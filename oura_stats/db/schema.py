@@ -10,9 +10,11 @@ keeps the run history; `_source` says whose data the database holds. The views l
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from oura_stats.api.categories import CATEGORIES, Category, Kind
 from oura_stats.api.fields import fields
+from oura_stats.db.series import LOCAL, all_series, create_series_table, local_columns
 from oura_stats.db.views import view_statements
 
 SQLITE = "sqlite"
@@ -29,6 +31,7 @@ SQL_TYPES: dict[str, dict[str, str]] = {
         "array": "TEXT",  # JSON text
         "object": "TEXT",
         "string": "TEXT",
+        "local": "TEXT",  # ISO text of the wearer's wall-clock time, without an offset
     },
     POSTGRESQL: {
         "integer": "BIGINT",
@@ -39,6 +42,7 @@ SQL_TYPES: dict[str, dict[str, str]] = {
         "array": "JSONB",
         "object": "JSONB",
         "string": "TEXT",
+        "local": "TIMESTAMP",  # the wearer's wall-clock time (timestamp without time zone)
     },
 }
 # A column type found in the database, back to the type its values are checked against.
@@ -51,9 +55,13 @@ _KINDS_FOUND: dict[str, str] = {
     "date": "date",
     "timestamp with time zone": "datetime",
     "timestamptz": "datetime",
+    "timestamp without time zone": "local",
+    "timestamp": "local",
     "jsonb": "array",
     "json": "array",
 }
+# What tells one round's row of a category from another's in `_runs`.
+RUN_IDENTITY = "started, finished, category, seconds"
 # A value that does not fit its column's type widens the column: integer → number → text.
 WIDER = {"integer": "number"}
 
@@ -81,6 +89,8 @@ def table_columns(category: Category) -> list[tuple[str, str]]:
     for name, field in known.items():
         if field.type != "object" and name not in columns:
             columns[name] = field.type
+    for name in local_columns(category):
+        columns[name + LOCAL] = "local"
     return list(columns.items())
 
 
@@ -123,6 +133,7 @@ def bookkeeping_tables(dialect: str) -> list[str]:
         "  skipped TEXT\n"
         ")",
         "CREATE INDEX IF NOT EXISTS _runs_by_category ON _runs (category, finished)",
+        f"CREATE UNIQUE INDEX IF NOT EXISTS _runs_once ON _runs ({RUN_IDENTITY})",
         SOURCE_TABLE,
     ]
 
@@ -137,10 +148,16 @@ SOURCE_TABLE = (
 )
 
 
+def table_statements(dialect: str) -> list[str]:
+    """The statements that create the tables (each safe to run again), views excluded."""
+    tables = [create_table(dialect, category) for category in CATEGORIES]
+    series = [create_series_table(dialect, s) for s in all_series()]
+    return [*tables, *series, *bookkeeping_tables(dialect)]
+
+
 def schema_statements(dialect: str) -> list[str]:
     """Every statement that creates the schema, in order; each safe to run again."""
-    tables = [create_table(dialect, category) for category in CATEGORIES]
-    return [*tables, *bookkeeping_tables(dialect), *view_statements(dialect)]
+    return [*table_statements(dialect), *view_statements(dialect)]
 
 
 def schema_text(dialect: str) -> str:
@@ -175,8 +192,29 @@ def save_source_statement(mark: str) -> str:
 
 
 def record_run_statement(mark: str, moment: str) -> str:
+    """One run's row; a row already there (the same times, category and duration: that
+    run recorded before) is kept."""
     marks = ", ".join([moment, moment, *[mark] * 7])
     return (
         "INSERT INTO _runs (started, finished, category, new, updated, requests, seconds, "
-        f"error, skipped) VALUES ({marks})"
+        f"error, skipped) VALUES ({marks}) ON CONFLICT ({RUN_IDENTITY}) DO NOTHING"
     )
+
+
+def run_rows(runs: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """The `_runs` rows of the state's run records, one per run and category."""
+    return [
+        (
+            run["started"],
+            run["finished"],
+            name,
+            entry["new"],
+            entry["updated"],
+            entry["requests"],
+            entry["seconds"],
+            entry.get("error"),
+            entry.get("skipped"),
+        )
+        for run in runs
+        for name, entry in run["categories"].items()
+    ]

@@ -1,12 +1,18 @@
-"""The views for people and dashboards: `daily` (one row per day) and `heartrate_daily`.
+"""The views for people and dashboards: `daily` (one row per day), `heartrate_local` and
+`heartrate_daily`.
 
-`daily` joins the day's scores, the main sleep (the long sleep, else the longest) and
-activity figures; `heartrate_daily` summarises the heart-rate samples per UTC day.
+`daily` joins the day's scores, the main sleep (the long sleep, else the longest; `deleted`
+sleeps never count, as in the report) and activity figures. Heart-rate samples are UTC
+instants: the wearer's offset on a UTC day is taken from that day's `daily_activity`
+document (its `timestamp`, 04:00 local, carries the wearer's offset; UTC when there is
+none), so `heartrate_local` gives each sample its wall-clock time and `heartrate_daily`
+summarises the samples per local day.
 """
 
 from __future__ import annotations
 
-VIEWS = ("daily", "heartrate_daily")
+VIEWS = ("daily", "heartrate_daily", "heartrate_local")
+NOT_SLEEP = "deleted"
 
 # (source table, output column, expression over that table), aggregated per day.
 _DAILY_FIGURES = (
@@ -35,8 +41,9 @@ _SLEEP_FIGURES = (
 
 def _daily(dialect: str) -> str:
     tables = list(dict.fromkeys(table for table, _, _ in _DAILY_FIGURES))
-    days = " UNION ".join(f"SELECT day FROM {t}" for t in [*tables, "sleep"])
-    parts = [f"days AS ({days})"]
+    days = " UNION ".join(f"SELECT day FROM {t}" for t in [*tables, "slept"])
+    slept = f"slept AS (SELECT * FROM sleep WHERE COALESCE(type, '') <> '{NOT_SLEEP}')"
+    parts = [slept, f"days AS ({days})"]
     for table in tables:
         figures = ", ".join(f"{expr} AS {col}" for t, col, expr in _DAILY_FIGURES if t == table)
         parts.append(f"{table}_d AS (SELECT day, {figures} FROM {table} GROUP BY day)")
@@ -44,7 +51,7 @@ def _daily(dialect: str) -> str:
     parts.append(
         f"main_sleep AS (SELECT day, {ranked}, row_number() OVER (PARTITION BY day ORDER BY "
         "CASE WHEN type = 'long_sleep' THEN 0 ELSE 1 END, "
-        "COALESCE(total_sleep_duration, -1) DESC, id) AS rank FROM sleep)"
+        "COALESCE(total_sleep_duration, -1) DESC, id) AS rank FROM slept)"
     )
     columns = [f"{t}_d.{col}" for t, col, _ in _DAILY_FIGURES]
     sleep = [
@@ -62,15 +69,36 @@ def _daily(dialect: str) -> str:
     )
 
 
-def _heartrate_daily(dialect: str) -> str:
+def _heartrate_local(dialect: str) -> str:
+    """Each heart-rate sample with the wearer's wall-clock time and local day."""
     if dialect == "postgresql":
-        day, average = "(\"timestamp\" AT TIME ZONE 'UTC')::date", "avg(bpm)::double precision"
+        shift = "max(timestamp_local - (\"timestamp\" AT TIME ZONE 'UTC'))"
+        utc_day = "(h.\"timestamp\" AT TIME ZONE 'UTC')::date"
+        wall = "(h.\"timestamp\" AT TIME ZONE 'UTC') + COALESCE(o.shift, interval '0')"
+        day = f"({wall})::date"
     else:
-        day, average = 'date("timestamp")', "avg(bpm)"
+        shift = (
+            'CAST(round((julianday(timestamp_local) - julianday("timestamp")) * 1440) AS INTEGER)'
+        )
+        shift = f"max({shift})"
+        utc_day = 'date(h."timestamp")'
+        minutes = "COALESCE(o.shift, 0) || ' minutes'"
+        wall = f"strftime('%Y-%m-%dT%H:%M:%S', h.\"timestamp\", {minutes})"
+        day = f'date(h."timestamp", {minutes})'
+    return (
+        f"{_create(dialect, 'heartrate_local')} AS\n"
+        f"WITH offsets AS (SELECT day, {shift} AS shift FROM daily_activity GROUP BY day)\n"
+        f'SELECT h."timestamp", {wall} AS timestamp_local, {day} AS day, h.bpm, h.source\n'
+        f"FROM heartrate AS h LEFT JOIN offsets AS o ON o.day = {utc_day}"
+    )
+
+
+def _heartrate_daily(dialect: str) -> str:
+    average = "avg(bpm)::double precision" if dialect == "postgresql" else "avg(bpm)"
     return (
         f"{_create(dialect, 'heartrate_daily')} AS\n"
-        f"SELECT {day} AS day, min(bpm) AS min_bpm, {average} AS avg_bpm, "
-        "max(bpm) AS max_bpm, count(*) AS samples\nFROM heartrate\nGROUP BY 1"
+        f"SELECT day, min(bpm) AS min_bpm, {average} AS avg_bpm, "
+        "max(bpm) AS max_bpm, count(*) AS samples\nFROM heartrate_local\nGROUP BY day"
     )
 
 
@@ -80,11 +108,10 @@ def _create(dialect: str, name: str) -> str:
 
 def view_statements(dialect: str) -> list[str]:
     """Statements that (re)create the views; SQLite has no CREATE OR REPLACE VIEW."""
-    creates = [_daily(dialect), _heartrate_daily(dialect)]
-    if dialect == "postgresql":
-        return creates
-    return [*(f"DROP VIEW IF EXISTS {name}" for name in VIEWS), *creates]
+    creates = [_daily(dialect), _heartrate_local(dialect), _heartrate_daily(dialect)]
+    return [*drop_statements(), *creates]
 
 
 def drop_statements() -> list[str]:
+    """Dependent views first."""
     return [f"DROP VIEW IF EXISTS {name}" for name in VIEWS]

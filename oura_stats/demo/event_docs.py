@@ -44,14 +44,17 @@ def session(g: Gen, day: dt.date) -> Doc:
     start = local(day, g.num(7, 21), g.num(0, 59))
     minutes = g.num(5, 20)
     motion: list[float | None] = [float(g.num(0, 6)) for _ in range(minutes * 12)]
+    measured = g.chance(0.6)  # the ring sends heart rate and HRV for most sessions
+    heart = sample(5.0, g.floats(g.hr_pool, minutes * 12), start) if measured else None
+    hrv = sample(5.0, g.floats(g.hrv_pool, minutes * 12), start) if measured else None
     return {
         "id": g.uid(),
         "day": day.isoformat(),
         "start_datetime": iso(start),
         "end_datetime": iso(start + dt.timedelta(minutes=minutes)),
         "type": g.rng.choice(["breathing", "meditation", "relaxation", "rest"]),
-        "heart_rate": None,
-        "heart_rate_variability": None,
+        "heart_rate": heart,
+        "heart_rate_variability": hrv,
         "mood": g.maybe(g.rng.choice(["bad", "worse", "same", "good", "great"]), 0.5),
         "motion_count": sample(5.0, motion, start),
     }

@@ -96,6 +96,8 @@ def run_demo(
     with FakeOura(history, token=DEMO_TOKEN, today=end) as api:
         settings = demo_settings(api.url, output_dir, db)
         code = run_round(settings, StaticToken(DEMO_TOKEN), stop, today=lambda: end)
+    if db is not None:
+        log.info("demo: the database %s holds the same data (tables, views, series)", db.display)
     log.info(
         "demo: done in %.1f s; open %s in a browser",
         time.monotonic() - began,

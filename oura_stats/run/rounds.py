@@ -282,7 +282,7 @@ def mirror_round(
         mirror.level([c for c in CATEGORIES if c.name not in failed])
         runs = state.snapshot()["runs"]
         if runs:
-            mirror.record_run(runs[-1])
+            mirror.record_runs(runs)
     except DatabaseError as error:
         log.error("%s", error)
         return False
