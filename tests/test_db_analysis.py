@@ -202,7 +202,7 @@ def test_runs_written_while_the_database_was_down_are_caught_up(
     up = fetch(api, ws, "--db", str(target), "--categories", "sleep,tag")
     assert up.returncode == 0, up.stderr
     db = Db("sqlite", str(target))
-    rounds = db.query("SELECT category, count(DISTINCT started) FROM _runs GROUP BY category")
+    rounds = db.query("SELECT category, count(*) FROM _runs GROUP BY category")
     assert sorted(rounds) == [("sleep", 2), ("tag", 2)]
 
 
