@@ -48,7 +48,8 @@ details.data .scroll,.list .scroll{max-height:22rem;overflow:auto}
 .list{margin-bottom:1.5rem}.list td,.list th{text-align:left}
 .counts{columns:13rem;margin:.3rem 0 .7rem;padding-left:1.2rem;font-size:.9rem}
 .counts .n,.kind{color:#6b7280;font-size:.8rem}
-.assoc td{text-align:left}.assoc td.clear{font-weight:600}.assoc small{font-size:.9em;color:#4b5563}
+.assoc td,.assoc th{text-align:left;vertical-align:top}.assoc td.clear{font-weight:600}
+.assoc small{display:block;font-size:.9em;color:#4b5563}
 .note{color:#4b5563;font-size:.85rem}.odd{color:#b45309}
 #tip{position:fixed;pointer-events:none;background:#111827;color:#f9fafb;padding:.35rem .55rem;
 border-radius:.35rem;font-size:.8rem;white-space:pre;z-index:9}
