@@ -20,6 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from oura_stats import __version__
+from oura_stats.api.decode import shared_floats
 from oura_stats.api.neterrors import READ_TIMEOUT
 from oura_stats.api.neterrors import describe as _describe
 from oura_stats.api.ratelimit import Pacer
@@ -122,8 +123,10 @@ class OuraClient:
         seen_tokens: set[str] = set()
         for _ in range(MAX_PAGES):
             body = self._get(path, query, stats, expected=_is_listing)
-            yield body["data"]
-            token = body.get("next_token")
+            page, token = body["data"], body.get("next_token")
+            del body  # nothing of a page outlives its turn: the next one is not fetched yet
+            yield page
+            del page
             if not token:
                 return
             if token in seen_tokens:
@@ -160,7 +163,7 @@ class OuraClient:
                 self._handle_refusal(response, token, attempts)
                 continue
             try:
-                body = response.json()
+                body = response.json(parse_float=shared_floats())
             except ValueError:
                 body = None
             if body is not None and expected(body):

@@ -41,6 +41,7 @@ from oura_stats.errors import (
 )
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, run_record, shared_failure
+from oura_stats.run.arenas import share_one_arena
 from oura_stats.run.jobs import Job, plan_job
 from oura_stats.store.flatten import flatten
 from oura_stats.store.rowhome import RowHome
@@ -209,6 +210,7 @@ class Collector:
             job.remaining = len(job.chunks)
             self._config.observer.planned(job.category.name, job.window, len(job.chunks))
         workers = max(1, min(self._config.concurrency, len(tasks)))
+        share_one_arena()  # before the workers start: see arenas.py
         with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
             futures = [pool.submit(self._run_chunk, job, index) for job, index in tasks]
             for future in futures:
@@ -257,6 +259,7 @@ class Collector:
             if not job.store.add_page(documents):
                 job.store.add(flatten(doc) for doc in documents)
             self._config.observer.page(job.category.name, params, documents, job.stats.requests)
+            del page, documents  # let go before the next page is fetched and decoded
             if job.error is not None:  # another chunk of this category failed: stop early
                 return False
         return True

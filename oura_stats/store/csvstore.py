@@ -40,7 +40,7 @@ from oura_stats.store.spool import Spool
 Document = dict[str, Any]
 Item = tuple[str, Ident, int, Row]  # (time key, identity, arrival sequence, row)
 
-SPOOL_BYTES = 16 << 20
+SPOOL_BYTES = 4 << 20
 _MAX_KEYS_SEARCHED = 1000
 _EMPTY = itertools.repeat("")  # the default of row.get for every column
 _ROW_OVERHEAD = 400  # measured: dict, tuples and str headers of one buffered row
@@ -170,7 +170,7 @@ class CategoryStore:
 
     def _spill(self) -> None:
         self._sort_buffer()
-        self._spool.write_run(self._buffer)
+        self._spool.write_run(self._buffer, size=self._buffer_bytes)
         self._buffer = []
         self._buffer_bytes = 0
 

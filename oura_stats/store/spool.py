@@ -12,7 +12,8 @@ from typing import Any
 
 from oura_stats.store.atomic import TEMP_SUFFIX
 
-_CHUNK = 512  # items per pickle: the merge holds one chunk of every run at once
+_CHUNK = 512  # items per pickle: the merge holds one chunk of every run at once ...
+_CHUNK_BYTES = 256 << 10  # ... and, when the caller knows their size, about this many bytes
 
 
 class Spool:
@@ -23,8 +24,14 @@ class Spool:
         self._prefix = f".{name}."
         self._paths: list[Path] = []
 
-    def write_run(self, items: list[Any], *, chunk: int = _CHUNK) -> None:
-        """Store `items` (already sorted) as one run, read back `chunk` items at a time."""
+    def write_run(self, items: list[Any], *, chunk: int = _CHUNK, size: int = 0) -> None:
+        """Store `items` (already sorted) as one run, read back `chunk` items at a time.
+
+        `size`: about the bytes the items hold in memory; chunks then hold about
+        _CHUNK_BYTES each (a day of per-minute activity is 7 kB, a heart-rate sample 0.1).
+        """
+        if size > 0:
+            chunk = max(1, min(chunk, len(items) * _CHUNK_BYTES // size))
         fd, name = tempfile.mkstemp(
             prefix=self._prefix, suffix=f".run{TEMP_SUFFIX}", dir=self._directory
         )
