@@ -27,7 +27,7 @@ figure.chart{margin:1rem 0 1.5rem;break-inside:avoid}
 figcaption{display:flex;flex-wrap:wrap;gap:.2rem 1rem;align-items:baseline}
 .unit{color:#6b7280;font-size:.85rem}.keys{font-size:.8rem;color:#374151}
 .keys svg{width:.9rem;height:.6rem;margin:0 .2rem 0 .6rem}
-.plot{display:grid;grid-template-columns:3.4rem minmax(0,1fr);grid-template-rows:14.5rem 1.4rem;
+.plot{display:grid;grid-template-columns:3.4rem minmax(0,1fr);grid-template-rows:16rem 1.4rem;
 margin-top:.4rem}
 .plot.levels{grid-template-columns:6rem minmax(0,1fr)}
 .plot svg{width:100%;height:100%;display:block}.plot .ya,.plot .xa{overflow:visible}
