@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from oura_stats.demo.body import Day
 from oura_stats.demo.gen import UTC, Doc, Gen, iso, local, sample, utc_offset
 
 ACTIVITY_CONTRIBUTORS = (
@@ -36,13 +37,14 @@ SLEEP_CONTRIBUTORS = (
 )
 
 
-def daily_activity(g: Gen, day: dt.date) -> Doc:
+def daily_activity(g: Gen, wearer: Day) -> Doc:
+    day = wearer.day
     start = local(day, 4)
-    steps = g.num(1500, 18000)
+    steps = wearer.steps
     return {
         "id": g.uid(),
         "class_5_min": g.text(g.class_pool, 288),
-        "score": g.maybe(g.num(45, 99), 0.05),
+        "score": g.maybe(wearer.activity_score, 0.05),
         "active_calories": g.num(100, 900),
         "average_met_minutes": g.real(1.1, 2.4, 4),
         "contributors": g.scores(ACTIVITY_CONTRIBUTORS, 0.05),
@@ -69,24 +71,26 @@ def daily_activity(g: Gen, day: dt.date) -> Doc:
     }
 
 
-def daily_readiness(g: Gen, day: dt.date) -> Doc:
+def daily_readiness(g: Gen, wearer: Day) -> Doc:
+    day = wearer.day
     return {
         "id": g.uid(),
         "contributors": g.scores(READINESS_CONTRIBUTORS, 0.05),
         "day": day.isoformat(),
-        "score": g.maybe(g.num(50, 98), 0.03),
+        "score": g.maybe(wearer.readiness, 0.03),
         "temperature_deviation": g.maybe(g.real(-0.8, 0.8), 0.05),
         "temperature_trend_deviation": g.maybe(g.real(-0.5, 0.5), 0.1),
         "timestamp": f"{day.isoformat()}T00:00:00+00:00",
     }
 
 
-def daily_sleep(g: Gen, day: dt.date) -> Doc:
+def daily_sleep(g: Gen, wearer: Day) -> Doc:
+    day = wearer.day
     return {
         "id": g.uid(),
         "contributors": g.scores(SLEEP_CONTRIBUTORS),
         "day": day.isoformat(),
-        "score": g.maybe(g.num(45, 97), 0.03),
+        "score": g.maybe(wearer.sleep_score, 0.03),
         "timestamp": f"{day.isoformat()}T00:00:00+00:00",
     }
 
@@ -119,8 +123,8 @@ def daily_stress(g: Gen, day: dt.date) -> Doc:
         "id": g.uid(),
         "day": day.isoformat(),
         "day_summary": g.maybe(g.rng.choice(["restored", "normal", "stressful"]), 0.15),
-        "recovery_high": g.maybe(g.num(0, 60) * 900, 0.05),
-        "stress_high": g.maybe(g.num(0, 40) * 900, 0.05),
+        "recovery_high": g.maybe(g.num(0, 32) * 900, 0.05),  # at most 8 h
+        "stress_high": g.maybe(g.num(0, 24) * 900, 0.05),  # at most 6 h
     }
 
 

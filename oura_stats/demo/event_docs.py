@@ -45,8 +45,8 @@ def session(g: Gen, day: dt.date) -> Doc:
     minutes = g.num(5, 20)
     motion: list[float | None] = [float(g.num(0, 6)) for _ in range(minutes * 12)]
     measured = g.chance(0.6)  # the ring sends heart rate and HRV for most sessions
-    heart = sample(5.0, g.floats(g.hr_pool, minutes * 12), start) if measured else None
-    hrv = sample(5.0, g.floats(g.hrv_pool, minutes * 12), start) if measured else None
+    heart = sample(5.0, g.around(g.hr_pool, 62.0, minutes * 12), start) if measured else None
+    hrv = sample(5.0, g.around(g.hrv_pool, 45.0, minutes * 12), start) if measured else None
     return {
         "id": g.uid(),
         "day": day.isoformat(),
@@ -60,17 +60,21 @@ def session(g: Gen, day: dt.date) -> Doc:
     }
 
 
-def enhanced_tag(g: Gen, day: dt.date, *, tricky: bool) -> Doc:
+def enhanced_tag(g: Gen, day: dt.date, *, tricky: bool, code: str = "") -> Doc:
+    """A tag of the day (caffeine or a custom one), or of the kind `code` in the evening."""
     custom = g.chance(0.2)
+    hour = g.num(19, 22) if code else g.num(7, 22)
+    name = "Sauna \u2013 löyly" if tricky else ("Late dinner" if custom else None)
+    name = None if code else name
     return {
         "id": g.uid(),
-        "tag_type_code": "custom" if custom or tricky else "tag_generic_caffeine",
-        "start_time": iso(local(day, g.num(7, 22), g.num(0, 59))),
+        "tag_type_code": code or ("custom" if custom or tricky else "tag_generic_caffeine"),
+        "start_time": iso(local(day, hour, g.num(0, 59))),
         "end_time": None,
         "start_day": day.isoformat(),
         "end_day": None,
         "comment": TRICKY_TEXT if tricky else "",
-        "custom_name": "Sauna \u2013 löyly" if tricky else ("Late dinner" if custom else None),
+        "custom_name": name,
     }
 
 

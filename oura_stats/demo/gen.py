@@ -45,11 +45,12 @@ class Gen:
         self.met_pool: list[float | None] = [
             None if rng.random() < 0.03 else round(rng.uniform(0.9, 6.5), 1) for _ in range(4000)
         ]
+        # Deviations from a night's own level (`around`), some samples missing.
         self.hr_pool: list[float | None] = [
-            None if rng.random() < 0.08 else float(rng.randint(48, 72)) for _ in range(600)
+            None if rng.random() < 0.08 else round(rng.gauss(0, 4)) for _ in range(600)
         ]
         self.hrv_pool: list[float | None] = [
-            None if rng.random() < 0.08 else float(rng.randint(20, 90)) for _ in range(600)
+            None if rng.random() < 0.08 else round(rng.gauss(0, 12)) for _ in range(600)
         ]
         self.bpm_pool: list[int] = [rng.randint(52, 96) for _ in range(5003)]
         self.hypno_pool = "".join(rng.choice("1223344") for _ in range(4000))
@@ -74,6 +75,10 @@ class Gen:
     def floats(self, pool: list[float | None], n: int) -> list[float | None]:
         start = self.num(0, len(pool) - n)
         return pool[start : start + n]
+
+    def around(self, pool: list[float | None], centre: float, n: int) -> list[float | None]:
+        """`n` samples scattered around `centre` by the pool's deviations, some null."""
+        return [None if v is None else float(max(1, centre + v)) for v in self.floats(pool, n)]
 
     def text(self, pool: str, n: int) -> str:
         start = self.num(0, len(pool) - n)

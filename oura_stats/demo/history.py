@@ -13,7 +13,9 @@ ready for `FakeOura(data)`. Realism on purpose:
 - daily_cardiovascular_age has no `id`; ring_configuration's older ring was set up at the
   1970-01-01 sentinel; heartrate has a few instants twice with different sources;
 - a few nights/days are missing from the sleep, readiness and spo2 collections;
-- some text needs CSV quoting (comma, quote, newline) and one is non-ASCII.
+- some text needs CSV quoting (comma, quote, newline) and one is non-ASCII;
+- the numbers come from one synthetic wearer (`body.py`): self-consistent documents (the
+  durations are the phases', the averages their series') with planted relationships.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Any
 from oura_stats.demo import daily_docs as daily
 from oura_stats.demo import event_docs as events
 from oura_stats.demo import series_docs as series
+from oura_stats.demo.body import ALCOHOL, Day, plan
 from oura_stats.demo.event_docs import TRICKY_TEXT
 from oura_stats.demo.gen import Doc, Gen
 from oura_stats.demo.sleep_docs import sleeps_for_day
@@ -48,8 +51,8 @@ def make_history(
     first = end - dt.timedelta(days=days - 1)
     newer_from = int(days * (1 - NEW_FIELDS_FRACTION))
     data: dict[str, Any] = {name: [] for name in CATEGORY_NAMES if name != "personal_info"}
-    for index in range(days):
-        _add_day(g, data, first + dt.timedelta(days=index), index, newer=index >= newer_from)
+    for index, wearer in enumerate(plan(g, first, days)):
+        _add_day(g, data, wearer, index, newer=index >= newer_from)
     _add_rest_modes(g, data["rest_mode_period"], first, days)
     data["heartrate"] = series.heartrate(g, first, days, heartrate_interval_s, newer_from)
     data["ring_battery_level"] = series.battery(g, first, days, battery_interval_s, newer_from)
@@ -60,13 +63,14 @@ def make_history(
     return data
 
 
-def _add_day(g: Gen, data: dict[str, Any], day: dt.date, index: int, *, newer: bool) -> None:
-    data["daily_activity"].append(daily.daily_activity(g, day))
+def _add_day(g: Gen, data: dict[str, Any], wearer: Day, index: int, *, newer: bool) -> None:
+    day = wearer.day
+    data["daily_activity"].append(daily.daily_activity(g, wearer))
     slept = index < 2 or not g.chance(0.03)  # a few nights are missing entirely
     if slept:
-        data["sleep"].extend(sleeps_for_day(g, day, newer=newer))
-        data["daily_sleep"].append(daily.daily_sleep(g, day))
-        data["daily_readiness"].append(daily.daily_readiness(g, day))
+        data["sleep"].extend(sleeps_for_day(g, wearer, newer=newer))
+        data["daily_sleep"].append(daily.daily_sleep(g, wearer))
+        data["daily_readiness"].append(daily.daily_readiness(g, wearer))
         data["sleep_time"].append(daily.sleep_time(g, day))
         if g.chance(0.95):
             data["daily_spo2"].append(daily.daily_spo2(g, day))
@@ -79,6 +83,8 @@ def _add_day(g: Gen, data: dict[str, Any], day: dt.date, index: int, *, newer: b
         data["session"].append(events.session(g, day))
     if index % 5 == 3 or index == 1:
         data["enhanced_tag"].append(events.enhanced_tag(g, day, tricky=index == 1))
+    if wearer.alcohol:
+        data["enhanced_tag"].append(events.enhanced_tag(g, day, tricky=False, code=ALCOHOL))
     if index % 7 == 0 and not newer:
         data["tag"].append(events.tag(g, day))
     if index % 7 == 4:

@@ -13,6 +13,7 @@ from typing import Any
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.api.tokens import StaticToken
 from oura_stats.db.target import Target
+from oura_stats.demo.gen import local
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError, OuraStatsError
@@ -107,12 +108,51 @@ def run_demo(
 
 
 def until_now(history: dict[str, Any], now: dt.datetime | None = None) -> dict[str, Any]:
-    """The history without the samples of today still to come: a ring has not measured them."""
+    """The history as a ring knows it at `now`: no sample, period or tag from later on;
+    today's MET and activity classes end now, and today's stress and recovery fit in the
+    day so far."""
     cutoff = now or dt.datetime.now(dt.UTC)
     for name in SERIES:
-        history[name] = [
-            sample
-            for sample in history[name]
-            if dt.datetime.fromisoformat(sample["timestamp"]) <= cutoff
-        ]
+        history[name] = [s for s in history[name] if _at(s["timestamp"]) <= cutoff]
+    for name, field in ENDS.items():
+        history[name] = [d for d in history[name] if not d[field] or _at(d[field]) <= cutoff]
+    slept, today = {d["day"] for d in history["sleep"]}, cutoff.date().isoformat()
+    for name in ("daily_sleep", "daily_readiness"):  # a night still going has no scores yet
+        history[name] = [d for d in history[name] if d["day"] in slept or d["day"] < today]
+    for doc in history["daily_activity"]:
+        _activity_until(doc, cutoff)
+    for doc in history["daily_stress"]:
+        _stress_until(doc, cutoff)
     return history
+
+
+# Documents that only exist once the moment in this field has passed.
+ENDS = {
+    "sleep": "bedtime_end",
+    "workout": "end_datetime",
+    "session": "end_datetime",
+    "enhanced_tag": "start_time",
+    "tag": "timestamp",
+}
+
+
+def _at(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text)
+
+
+def _activity_until(doc: dict[str, Any], cutoff: dt.datetime) -> None:
+    elapsed = (cutoff - _at(doc["timestamp"])).total_seconds()
+    if elapsed >= 86400:
+        return
+    met = doc["met"]
+    met["items"] = met["items"][: max(0, int(elapsed // met["interval"]))]
+    doc["class_5_min"] = doc["class_5_min"][: max(0, int(elapsed // 300))]
+
+
+def _stress_until(doc: dict[str, Any], cutoff: dt.datetime) -> None:
+    midnight = local(dt.date.fromisoformat(doc["day"]), 0)
+    room = max(0, int((cutoff - midnight).total_seconds()))
+    for field in ("stress_high", "recovery_high"):
+        if doc[field] is not None:
+            doc[field] = min(doc[field], room // 900 * 900)
+            room -= doc[field]
