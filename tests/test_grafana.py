@@ -92,3 +92,26 @@ def test_postgres_compose_wires_database_service_and_grafana() -> None:
         if source.startswith("./"):
             assert (DOCS / source).is_dir(), source
     assert "ARG EXTRAS" in (DOCS / "Dockerfile").read_text(encoding="utf-8")
+    assert services["postgres"]["ports"] == ["127.0.0.1:${OURA_DB_PORT:-5432}:5432"]
+    assert "${OURA_DATA:-oura-data}:/data" in oura["volumes"]
+
+
+def test_last_sync_panel_lists_every_category_even_those_never_succeeded(
+    api: FakeOura, ws: Workspace, pg_url: str
+) -> None:
+    import psycopg
+
+    from oura_stats.api.categories import BY_NAME
+
+    api.fail("daily_sleep", 400, times=1000)
+    others = [name for name in BY_NAME if name != "tag"]
+    result = fetch(api, ws, "--db", pg_url, "--categories", ",".join(others))
+    assert result.returncode == 1
+    (sql,) = [sql for title, sql in queries() if title == "Last sync per category"]
+    with psycopg.connect(pg_url) as connection:
+        found = connection.execute(sql).fetchall()  # type: ignore[arg-type]
+    panel = {row[0]: row for row in found}
+    assert set(panel) == set(BY_NAME)
+    assert panel["daily_sleep"][1] is None and panel["daily_sleep"][3]  # failed, said why
+    assert panel["tag"][1:] == (None, None, None)  # never run, still listed
+    assert panel["sleep"][1] is not None
