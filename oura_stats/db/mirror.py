@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import logging
-import operator
 import os
 import threading
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from oura_stats.api.categories import BY_NAME, Category, Kind
 from oura_stats.db.backend import Database, Values
+from oura_stats.db.batches import csv_batches
 from oura_stats.db.commits import csv_state, csv_states
 from oura_stats.db.convert import ColumnMisfit, Misfit, column_converter, converter
 from oura_stats.db.schema import (
@@ -39,19 +39,13 @@ from oura_stats.db.views import view_statements
 from oura_stats.errors import ConfigError, DatabaseError
 from oura_stats.store.csvfile import (
     CsvFormatError,
-    check_widths,
     find_tail_start,
-    iter_rows,
     read_header,
 )
-from oura_stats.store.keys import time_key
 from oura_stats.store.lock import Resource
+from oura_stats.store.names import db_column
 
 log = logging.getLogger(__name__)
-
-BATCH_ROWS = 5000  # at most, and about BATCH_BYTES of CSV text (documents hold long lists)
-BATCH_BYTES = 1 << 20
-FIRST_BATCH_ROWS = 100
 
 
 def db_resources(target: Target | None) -> list[Resource]:
@@ -129,8 +123,8 @@ class Mirror:
         gained = set()
         for category in BY_NAME.values():
             for column, kind in table_columns(category):
-                if column not in self._kinds[category.name]:
-                    self._add_column(category, column, kind)
+                if db_column(column) not in self._kinds[category.name]:
+                    self._add_column(category, db_column(column), kind)
                     gained |= {category.name} if column.endswith(LOCAL) else set()
         return gained
 
@@ -191,9 +185,8 @@ class Mirror:
         return self._dir / f"{name}.csv"
 
     def _load(self, category: Category, state: str, since: str | None) -> int:
-        """Upsert the CSV's rows from `since` on, in one transaction; without `since` the
-        table becomes the whole CSV (rows the CSV lost leave it). A CSV that is not UTF-8,
-        or whose rows do not match its header, fails the table: nothing is written."""
+        """Upsert the CSV's rows from `since` on, in one transaction; without `since` the table
+        becomes the CSV. A CSV not UTF-8, or not matching its header, fails: nothing written."""
         path = self._path(category.name)
         try:
             return self._load_file(category, path, state, since)
@@ -207,9 +200,10 @@ class Mirror:
             if os.fstat(handle.fileno()).st_size == 0:
                 return 0
             header, header_end = read_header(handle)
-            for column in header:
-                if column not in self._kinds[category.name]:
-                    self._add_column(category, column, column_type(category, column))
+            names = [db_column(column) for column in header]  # as many, in the same order
+            for column, name in zip(header, names, strict=True):
+                if name not in self._kinds[category.name]:
+                    self._add_column(category, name, column_type(category, column))
             fresh = since is None and self.db.is_empty(category.name)
             start = header_end
             if since is not None and category.time_field in header:
@@ -217,55 +211,17 @@ class Mirror:
                 start = find_tail_start(handle, header_end, time_index, since)
             count = None
             if category.kind is Kind.SERIES:  # UTC instants only: PostgreSQL may parse them
-                count = self.db.copy_csv(category, header, handle, start, fresh=fresh)
+                count = self.db.copy_csv(category, names, handle, start, fresh=fresh)
             if count is None:  # no bulk path, or a value that needs a look: row by row
-                batches = self._batches(category, handle, header, (header_end, start), since)
+                batches = csv_batches(category, handle, header, (header_end, start), since)
                 ids: list[str] | None = None if since is None else []
                 wide, batches = with_local(category, header, batches, ids)
-                count = self._write(category, wide, batches, fresh=fresh)
+                count = self._write(category, list(map(db_column, wide)), batches, fresh=fresh)
                 rebuild_series(self.db, category, self._kinds[category.name], ids)
             at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self.db.save_mirror_state(category.name, state, at)
         self._records[category.name] = state
         return count
-
-    def _batches(
-        self,
-        category: Category,
-        handle: IO[bytes],
-        header: list[str],
-        span: tuple[int, int],
-        since: str | None,
-    ) -> Iterator[list[list[str]]]:
-        """The CSV's rows from `span`'s start (the header's end, or where the tail search
-        found the run's oldest row) in batches, streamed; rows lacking a key value are left
-        out, and rows older than `since` when the tail search gave up."""
-        (header_end, start), width = span, len(header)
-        time_index = header.index(category.time_field) if category.time_field in header else None
-        if since is None:
-            time_index = None
-        keys = [operator.itemgetter(header.index(k)) for k in category.key if k in header]
-        reader = check_widths(iter_rows(handle, start), width)  # a shifted row fails the table
-        skipped, size = 0, FIRST_BATCH_ROWS
-        try:
-            while batch := list(itertools.islice(reader, size)):
-                size = _batch_rows(batch)
-                if time_index is not None and start == header_end:  # the tail was too long
-                    floor = since or ""
-                    batch = [row for row in batch if time_key(row[time_index]) >= floor]
-                if any("" in map(key, batch) for key in keys):
-                    kept = [row for row in batch if all(key(row) for key in keys)]
-                    skipped, batch = skipped + len(batch) - len(kept), kept
-                yield batch
-        finally:
-            reader.close()
-        if skipped:
-            log.warning(
-                "%s: %d rows without a value for the key %s are not in the database",
-                category.name,
-                skipped,
-                ", ".join(category.key),
-            )
 
     def _write(
         self,
@@ -340,11 +296,3 @@ class Mirror:
             table: {c: kind_of_sql_type(self.db.dialect, t) for c, t in columns.items()}
             for table, columns in self.db.columns().items()
         }
-
-
-def _batch_rows(batch: list[list[str]]) -> int:
-    """How many rows like these make about BATCH_BYTES: memory stays bounded whatever a
-    row holds (a day of per-minute samples is 10 kB, a heart-rate sample 40 bytes)."""
-    sample = batch[:FIRST_BATCH_ROWS]
-    row_bytes = sum(len(cell) for row in sample for cell in row) / len(sample) + 1
-    return max(1, min(BATCH_ROWS, int(BATCH_BYTES / row_bytes)))

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from oura_stats.api.categories import CATEGORIES, Category
+from oura_stats.db.batches import BATCH_BYTES, BATCH_ROWS
 from oura_stats.db.exact import EXACT, exact_cells
-from oura_stats.db.mirror import BATCH_BYTES, BATCH_ROWS, Mirror
+from oura_stats.db.mirror import Mirror
 from oura_stats.db.pgconn import errors
 from oura_stats.db.pgstate import SAVE_CURSOR, STATE_TABLES, create_tables
 from oura_stats.db.postgres import PostgresDatabase

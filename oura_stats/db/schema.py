@@ -1,10 +1,10 @@
 """Tables, bookkeeping tables and views, as DDL text for SQLite or PostgreSQL.
 
 One table per category, named as the category; its columns are the CSV's (dotted names
-quoted), typed from the API's field table (`api/fields.py`), key columns first; the
-primary key is the CSV's key. `_mirror` says which CSV state each table mirrors; `_runs`
-keeps the run history; `_source` says whose data the database holds. The views live in
-`views.py`.
+quoted, odd names mapped as `store/names.py` says), typed from the API's field table
+(`api/fields.py`), key columns first; the primary key is the CSV's key. `_mirror` says
+which CSV state each table mirrors; `_runs` keeps the run history; `_source` says whose
+data the database holds. The views live in `views.py`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from oura_stats.api.categories import CATEGORIES, Category, Kind
 from oura_stats.api.fields import fields
 from oura_stats.db.series import LOCAL, all_series, create_series_table, local_columns
 from oura_stats.db.views import view_statements
+from oura_stats.store.names import db_column
 
 SQLITE = "sqlite"
 POSTGRESQL = "postgresql"
@@ -102,7 +103,7 @@ def column_type(category: Category, column: str) -> str:
 
 def create_table(dialect: str, category: Category) -> str:
     types = SQL_TYPES[dialect]
-    lines = [f"  {quote(name)} {types[kind]}" for name, kind in table_columns(category)]
+    lines = [f"  {quote(db_column(name))} {types[kind]}" for name, kind in table_columns(category)]
     lines.append(f"  PRIMARY KEY ({', '.join(map(quote, category.key))})")
     body, options = ",\n".join(lines), table_options(dialect, category)
     return f"CREATE TABLE IF NOT EXISTS {quote(category.name)} (\n{body}\n){options}"

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from typing import IO, Any
 
 from oura_stats.store.keys import all_canonical
+from oura_stats.store.names import plain_parts
 from oura_stats.store.spool import Spool
 
 Values = tuple[Any, ...]
@@ -51,6 +52,8 @@ def page_block(
     else:  # fields differ within the page (a field new since some day): align them
         columns = tuple(dict.fromkeys(itertools.chain.from_iterable(documents)))
         rows = [tuple(map(document.get, columns)) for document in documents]
+    if not plain_parts(columns):
+        return None  # an odd field name: flatten names its column
     kinds = set(map(type, itertools.chain.from_iterable(rows)))
     if bool in kinds:  # csv would write True/False; the API's text is true/false
         kinds.discard(bool)

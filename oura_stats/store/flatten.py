@@ -16,6 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from oura_stats.store.names import PLAIN_PARTS, csv_part
+
 Row = dict[str, str]
 
 _JSON_SEPARATORS = (",", ":")
@@ -68,16 +70,20 @@ def cell(value: Any) -> str:
 
 
 def flatten(document: Mapping[str, Any]) -> Row:
-    """One document to one row: objects become `parent.child` columns at any depth.
+    """One document to one row: objects become `parent.child` columns at any depth (an
+    odd field name is written as `names.py` says).
 
     Lists become one JSON cell, null an empty cell; no field is ever dropped. A null
     object keeps a column under its own name, so the row says the field was there.
     """
     row: Row = {}
+    plain = PLAIN_PARTS
     # Inline type checks: this runs for every one of millions of heart-rate samples. The
     # cheap tests decide the common case; odd text and numbers go through `cell`. (Text
     # >= "#" does not begin with a quote; the empty string and " !" go the long way.)
     for key, value in document.items():
+        if key not in plain:
+            key = csv_part(key)  # noqa: PLW2901 - the column name of an odd field name
         kind = type(value)
         if kind is str and value >= "#" and value.isascii() and "\x00" not in value:
             row[key] = value
@@ -92,7 +98,7 @@ def flatten(document: Mapping[str, Any]) -> Row:
 
 def _flatten_into(row: Row, prefix: str, document: Mapping[str, Any]) -> None:
     for key, value in document.items():
-        name = prefix + key
+        name = prefix + csv_part(key)
         if isinstance(value, dict) and value:
             _flatten_into(row, name + ".", value)
         else:
