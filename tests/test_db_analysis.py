@@ -5,15 +5,20 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
-from conftest import Workspace, fetch, run_cli
+from conftest import TOKEN, Workspace, fetch, run_cli
 from dbcheck import Db
 
-from oura_stats.api.categories import BY_NAME, Kind
+from oura_stats.api.categories import BY_NAME, CATEGORIES, Kind
 from oura_stats.api.fields import fields
+from oura_stats.api.tokens import StaticToken
+from oura_stats.db.target import parse_target
 from oura_stats.demo.server import FakeOura
+from oura_stats.run.rounds import Settings, run_round
 
 # table: (category, API field, kind); samples are {interval, items, timestamp} objects,
 # codes are digit strings starting at the column named beside them.
@@ -212,3 +217,29 @@ def test_demo_names_the_database_it_wrote(ws: Workspace) -> None:
     assert result.returncode == 0, result.stderr
     assert target.is_file()
     assert f"database {target}" in result.stderr
+
+
+def test_database_only_runs_have_local_time_and_series_too(
+    api: FakeOura, pg_url: str, tmp_path: Path
+) -> None:
+    settings = Settings(
+        base_url=api.url,
+        output_dir=tmp_path / "no-csv",
+        state_path=tmp_path / "state.json",
+        categories=list(CATEGORIES),
+        start=None,
+        end=None,
+        lookback_days=3,
+        sandbox=False,
+        concurrency=4,
+        db=parse_target(pg_url),
+        no_csv=True,
+    )
+    assert run_round(settings, StaticToken(TOKEN), threading.Event()) == 0
+    db = Db("postgresql", pg_url)
+    assert_local_columns_match_api(db, api)
+    assert_series_match_api(db, api)
+    revised = dict(api.data["sleep"][-1], sleep_phase_5_min="44")
+    api.upsert_document("sleep", revised)
+    assert run_round(settings, StaticToken(TOKEN), threading.Event()) == 0
+    assert_series_match_api(db, api)

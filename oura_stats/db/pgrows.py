@@ -24,6 +24,7 @@ from oura_stats.db.pgconn import errors
 from oura_stats.db.pgstate import SAVE_CURSOR, STATE_TABLES, create_tables
 from oura_stats.db.postgres import PostgresDatabase
 from oura_stats.db.schema import column_type, quote
+from oura_stats.db.series import rebuild_series, with_local
 from oura_stats.store.flatten import Row
 from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
 from oura_stats.store.merge import MergeResult
@@ -43,10 +44,15 @@ class TableWriter(Mirror):
     """The mirror's typed writing (columns added, misfits widened), fed rows not CSVs."""
 
     def write_rows(self, category: Category, header: list[str], rows: list[list[str]]) -> int:
-        """Upsert rows of text under `header` (new columns added, misfits widened), in the
-        caller's transaction: the database-only store writes through this."""
+        """Upsert rows of text under `header` (new columns added, misfits widened), with
+        their local-time columns and nested series as the mirror has them, in the caller's
+        transaction: the database-only store writes through this."""
         self.add_columns(category, header)
-        return self._write(category, header, iter([rows]), fresh=False)
+        ids: list[str] = []
+        wide, batches = with_local(category, header, iter([rows]), ids)
+        count = self._write(category, wide, batches, fresh=False)
+        rebuild_series(self.db, category, self.kinds(category), ids)
+        return count
 
     def add_columns(self, category: Category, header: list[str]) -> None:
         for column in header:
@@ -110,7 +116,7 @@ def open_mirror_serialised(url: str, display: str) -> TableWriter:
     try:
         conn = database.connection
         with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(4242_0001)")
+            conn.execute("SELECT pg_advisory_xact_lock(42420001)")
             mirror.prepare()
             for category in CATEGORIES:
                 if EXACT not in mirror.kinds(category):
@@ -216,7 +222,7 @@ class PgCategoryStore:
                 self._close()
 
     def _record_columns(self, conn: Any) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(4242_0002)")  # one writer of the order
+        conn.execute("SELECT pg_advisory_xact_lock(42420002)")  # one writer of the order
         known = [
             name
             for (name,) in conn.execute(
