@@ -4,6 +4,7 @@ nested series as long tables, views by local day, and a `_runs` row for every ro
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 import threading
 from collections import Counter
@@ -16,6 +17,8 @@ from dbcheck import Db
 from oura_stats.api.categories import BY_NAME, CATEGORIES, Kind
 from oura_stats.api.fields import fields
 from oura_stats.api.tokens import StaticToken
+from oura_stats.db.dictionary import local_time_columns, other_tables, series_tables
+from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
 from oura_stats.demo.server import FakeOura
 from oura_stats.run.rounds import Settings, run_round
@@ -243,3 +246,24 @@ def test_database_only_runs_have_local_time_and_series_too(
     api.upsert_document("sleep", revised)
     assert run_round(settings, StaticToken(TOKEN), threading.Event()) == 0
     assert_series_match_api(db, api)
+
+
+def test_the_dictionary_describes_every_database_only_table_and_column(
+    api: FakeOura, ws: Workspace, db: Db
+) -> None:
+    assert fetch(api, ws, "--db", db.target, "--categories", "sleep").returncode == 0
+    described = [*series_tables(), *other_tables()]
+    for table in described:
+        assert list(db.column_types(table.name)) == [c.name for c in table.columns], table.name
+        numbers = [c for c in table.columns if c.type in ("integer", "number") and c.name != "id"]
+        assert all(c.unit for c in numbers), table.name  # every figure says its unit
+    for column in local_time_columns():
+        category, _, name = column.name.partition(".")
+        assert name in db.column_types(category), column.name
+    names = {t.name for t in described} | set(BY_NAME)
+    created = re.findall(
+        r'CREATE (?:TABLE IF NOT EXISTS|VIEW|OR REPLACE VIEW) "?(\w+)"?', schema_text(db.kind)
+    )
+    assert set(created) <= names
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "columns.md").read_text("utf-8")
+    assert all(f"## {name}\n" in docs for name in names)

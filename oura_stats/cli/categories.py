@@ -13,6 +13,7 @@ from oura_stats.api.categories import BY_NAME, CATEGORIES, select
 from oura_stats.api.meanings import Column, columns
 from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.helptext import SIMPLE_EXIT, epilog
+from oura_stats.db.dictionary import local_time_columns, other_tables, series_tables
 from oura_stats.errors import ConfigError
 from oura_stats.store.csvfile import CsvFormatError, read_header
 from oura_stats.store.names import MAX_IDENTIFIER_BYTES, db_column
@@ -161,7 +162,33 @@ def _markdown(names: list[str]) -> str:
         out += ["| column | type | unit | meaning |", "|---|---|---|---|"]
         out += [_markdown_row(c) for c in columns(name)]
         out.append("")
+    if len(names) == len(CATEGORIES):
+        out += _database_markdown()
     return "\n".join(out)
+
+
+def _database_markdown() -> list[str]:
+    """What only the databases hold (`--db`), after the CSVs' columns."""
+    out = [
+        "# Database-only columns, series tables and views",
+        "",
+        "The databases (`--db`) hold the CSVs' columns and these. `local datetime` is",
+        "`TIMESTAMP` (without time zone) in PostgreSQL and ISO text without an offset in",
+        "SQLite; a series table's `timestamp` is `TIMESTAMPTZ`, or UTC ISO text in SQLite.",
+        "",
+        "## Local-time columns",
+        "",
+        "| column | type | unit | meaning |",
+        "|---|---|---|---|",
+        *[_markdown_row(c) for c in local_time_columns()],
+        "",
+    ]
+    for table in [*series_tables(), *other_tables()]:
+        out += [f"## {table.name}", "", f"{table.kind}: {table.about}", ""]
+        out += ["| column | type | unit | meaning |", "|---|---|---|---|"]
+        out += [_markdown_row(c) for c in table.columns]
+        out.append("")
+    return out
 
 
 def _markdown_row(column: Column) -> str:

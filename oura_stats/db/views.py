@@ -15,7 +15,7 @@ VIEWS = ("daily", "heartrate_daily", "heartrate_local")
 NOT_SLEEP = "deleted"
 
 # (source table, output column, expression over that table), aggregated per day.
-_DAILY_FIGURES = (
+DAILY_FIGURES = (
     ("daily_sleep", "sleep_score", "max(score)"),
     ("daily_readiness", "readiness_score", "max(score)"),
     ("daily_readiness", "temperature_deviation", "max(temperature_deviation)"),
@@ -29,7 +29,7 @@ _DAILY_FIGURES = (
     ("daily_spo2", "spo2_average", 'max("spo2_percentage.average")'),
     ("daily_spo2", "breathing_disturbance_index", "max(breathing_disturbance_index)"),
 )
-_SLEEP_FIGURES = (
+SLEEP_FIGURES = (
     "total_sleep_duration",
     "deep_sleep_duration",
     "rem_sleep_duration",
@@ -40,23 +40,22 @@ _SLEEP_FIGURES = (
 
 
 def _daily(dialect: str) -> str:
-    tables = list(dict.fromkeys(table for table, _, _ in _DAILY_FIGURES))
+    tables = list(dict.fromkeys(table for table, _, _ in DAILY_FIGURES))
     days = " UNION ".join(f"SELECT day FROM {t}" for t in [*tables, "slept"])
     slept = f"slept AS (SELECT * FROM sleep WHERE COALESCE(type, '') <> '{NOT_SLEEP}')"
     parts = [slept, f"days AS ({days})"]
     for table in tables:
-        figures = ", ".join(f"{expr} AS {col}" for t, col, expr in _DAILY_FIGURES if t == table)
+        figures = ", ".join(f"{expr} AS {col}" for t, col, expr in DAILY_FIGURES if t == table)
         parts.append(f"{table}_d AS (SELECT day, {figures} FROM {table} GROUP BY day)")
-    ranked = ", ".join(_SLEEP_FIGURES)
+    ranked = ", ".join(SLEEP_FIGURES)
     parts.append(
         f"main_sleep AS (SELECT day, {ranked}, row_number() OVER (PARTITION BY day ORDER BY "
         "CASE WHEN type = 'long_sleep' THEN 0 ELSE 1 END, "
         "COALESCE(total_sleep_duration, -1) DESC, id) AS rank FROM slept)"
     )
-    columns = [f"{t}_d.{col}" for t, col, _ in _DAILY_FIGURES]
+    columns = [f"{t}_d.{col}" for t, col, _ in DAILY_FIGURES]
     sleep = [
-        f"main_sleep.{c} AS {'sleep_efficiency' if c == 'efficiency' else c}"
-        for c in _SLEEP_FIGURES
+        f"main_sleep.{c} AS {'sleep_efficiency' if c == 'efficiency' else c}" for c in SLEEP_FIGURES
     ]
     joins = [f"LEFT JOIN {t}_d ON {t}_d.day = days.day" for t in tables]
     joins.append("LEFT JOIN main_sleep ON main_sleep.day = days.day AND main_sleep.rank = 1")
