@@ -25,6 +25,7 @@ from oura_stats.db.commits import csv_state, csv_states
 from oura_stats.db.convert import ColumnMisfit, Misfit, column_converter, converter
 from oura_stats.db.schema import (
     SQL_TYPES,
+    SQLITE,
     WIDER,
     column_type,
     kind_of_sql_type,
@@ -42,6 +43,7 @@ from oura_stats.store.csvfile import (
     find_tail_start,
     read_header,
 )
+from oura_stats.store.keys import time_keys
 from oura_stats.store.lock import Resource
 from oura_stats.store.names import db_column
 
@@ -255,9 +257,12 @@ class Mirror:
             return []
         kinds = self._kinds[category.name]
         converted: list[Sequence[Any]] = []
+        # SQLite compares text: a time in the key is stored in its one canonical spelling.
+        sqlite_key = category.time_in_key and self.db.dialect == SQLITE
         for name, column in zip(header, zip(*batch, strict=True), strict=True):
+            cells = time_keys(column) if sqlite_key and name == category.time_field else column
             try:
-                converted.append(column_converter(self.db.dialect, kinds[name])(column))
+                converted.append(column_converter(self.db.dialect, kinds[name])(cells))
             except Misfit as misfit:
                 raise ColumnMisfit(name, misfit.value) from None
         return list(zip(*converted, strict=True))

@@ -58,6 +58,11 @@ def all_canonical(times: Sequence[Any]) -> bool:
     return shaped and joined.count("+00:00") == len(times)
 
 
+def time_keys(values: Sequence[str]) -> Sequence[str]:
+    """Each value's time key: a column of a batch, at C speed when all are canonical."""
+    return values if all_canonical(values) else [time_key(value) for value in values]
+
+
 def _with_time_key(category: Category) -> Callable[[Sequence[str], str], Ident | None]:
     """Key parts (in key order) and the row's time key → its key, or None without one."""
     slot = category.key.index(category.time_field) if category.time_in_key else -1
