@@ -243,3 +243,20 @@ def test_daily_collections_are_not_split_unless_heavy(api: FakeOura, ws: Workspa
         if category.kind is Kind.DAILY and category.max_days is None:
             requests = [r for r in api.requests_for(category.name) if "next_token" not in r.params]
             assert len(requests) == 1, category.name
+
+
+def test_end_date_on_a_new_state_leaves_cursors_so_the_next_run_is_incremental(
+    api: FakeOura, ws: Workspace
+) -> None:
+    end = TODAY - timedelta(days=20)
+    done = fetch(api, ws, "--categories", "daily_sleep,heartrate", "--end-date", end.isoformat())
+    assert done.returncode == 0, done.stderr
+    saved = json.loads(ws.state.read_text())["categories"]
+    assert saved["daily_sleep"]["complete_until"] == end.isoformat()
+    assert saved["daily_sleep"]["cursor"] <= end.isoformat()
+    assert saved["heartrate"]["cursor"][:10] <= (end + timedelta(days=1)).isoformat()
+    api.clear_requests()
+    assert fetch(api, ws, "--categories", "daily_sleep,heartrate").returncode == 0
+    starts = [r.params["start_date"] for r in api.requests_for("daily_sleep")]
+    assert min(starts) >= (end - timedelta(days=3 + 2)).isoformat()  # lookback 3, a day's pad
+    assert {r["day"] for r in ws.csv("daily_sleep")} == {d["day"] for d in api.data["daily_sleep"]}

@@ -59,6 +59,8 @@ def test_explicit_window_elsewhere_never_moves_cursors() -> None:
     assert not fresh.advances_state  # a slice of history is not a history
     floor = plan(CategoryState(), start=dt.date(2025, 1, 1))
     assert floor.advances_state  # a start alone is the chosen beginning of the history
+    until = plan(CategoryState(), end=dt.date(2025, 1, 31))
+    assert until.advances_state  # the history from its beginning: the next run goes on
 
 
 def test_heartrate_requests_are_consecutive_30_day_chunks() -> None:

@@ -72,9 +72,14 @@ def plan_window(saved: Progress, options: Options, floor: dt.date) -> Window:
     else:
         start = complete - dt.timedelta(days=max(options.lookback_days, EMPTY_LOOKBACK_DAYS))
     start = min(start, end)
-    # Without a stored history, only a run reaching the present may start one (an explicit
-    # --start-date then is the floor); with one, only a window that leaves no gap after it.
-    advances = options.end is None if complete is None else start <= complete + ONE_DAY
+    # Without a stored history, a run from its beginning starts one: the floor, or an
+    # explicit --start-date then taken as the floor, up to today or an --end-date (the next
+    # plain run goes on from there); a slice with both dates is not a history. With one,
+    # only a window that leaves no gap after it.
+    if complete is None:
+        advances = options.start is None or options.end is None
+    else:
+        advances = start <= complete + ONE_DAY
     return Window(
         start=start,
         end=end,
