@@ -62,9 +62,14 @@ def ws(tmp_path: Path) -> Workspace:
 
 
 def run_cli(
-    *args: str, env: dict[str, str] | None = None, timeout: float = 120, stdin: str | None = None
+    *args: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 120,
+    stdin: str | None = None,
+    cwd: Path | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `python -m oura_stats ARGS` as a user would, without any token in the environment."""
+    """Run `python -m oura_stats ARGS` as a user would, without any token in the environment
+    (in `cwd`, when given)."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("OURA_", "XDG_CONFIG"))}
     environment.update(env or {})
     return subprocess.run(
@@ -75,6 +80,7 @@ def run_cli(
         env=environment,
         input=stdin,
         check=False,
+        cwd=cwd,
     )
 
 

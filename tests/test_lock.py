@@ -41,6 +41,7 @@ def test_runs_with_different_state_files_cannot_share_an_output_directory(
     with FakeOura(history(), token=TOKEN, latency=3.0) as api:
         command = [sys.executable, "-m", "oura_stats", "fetch", "--base-url", api.url]
         command += ["--token", TOKEN, "--output-dir", str(data), "--categories", "tag"]
+        command += ["--state-file", ".oura_state.json"]  # relative: one in each directory
         first = subprocess.Popen(command, cwd=cron_dir, env=_cli_env(), stderr=subprocess.DEVNULL)
         try:
             _wait_for_pid(cron_dir / ".oura_state.json.lock", first.pid)

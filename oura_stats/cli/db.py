@@ -21,6 +21,7 @@ from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.lock import RunLock
 from oura_stats.store.source import Source
 from oura_stats.store.state import State
+from oura_stats.store.statehome import state_path
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +59,8 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
     sync.add_argument(
         "--state-file",
         type=Path,
-        default=Path(".oura_state.json"),
-        help="the state file whose lock keeps fetch runs out meanwhile (./.oura_state.json)",
+        help="the state file whose lock keeps fetch runs out meanwhile (default: "
+        ".oura_state.json in --output-dir)",
     )
     sync.set_defaults(handler=run_sync)
     schema = add_command(
@@ -83,16 +84,17 @@ def run_sync(args: argparse.Namespace) -> int:
         raise ConfigError(f"--output-dir {args.output_dir} is not a directory of CSV files")
     categories = select(args.categories)
     began = time.monotonic()
-    lock = RunLock.for_run(args.output_dir, args.state_file, db_resources(target))
+    state_file = state_path(args.output_dir, args.state_file)
+    lock = RunLock.for_run(args.output_dir, state_file, db_resources(target))
     with lock:
-        source = folder_source(args.output_dir, args.state_file)
+        source = folder_source(args.output_dir, state_file)
         if source is not None:
             check_target(target, source)  # before the schema is written
         with Mirror.open(target, args.output_dir) as mirror:
             if source is not None:
                 claim_database(mirror.db, source)
             failed = load(mirror, categories)
-            failed += not _sync_runs(mirror, args.state_file)
+            failed += not _sync_runs(mirror, state_file)
     log.info(
         "loaded %d categories into %s in %.1f s",
         len(categories) - failed,

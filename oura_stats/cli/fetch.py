@@ -31,6 +31,7 @@ from oura_stats.errors import ConfigError
 from oura_stats.run.collector import DEFAULT_CONCURRENCY
 from oura_stats.run.rounds import Settings, run_round
 from oura_stats.run.service import install_stop_handlers, interrupted_code
+from oura_stats.store.statehome import folder_state
 
 FETCH_EPILOG = epilog(
     [
@@ -72,8 +73,8 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--state-file",
         type=Path,
-        default=Path(".oura_state.json"),
-        help="cursor and run history file (./.oura_state.json)",
+        help="cursor and run history file (default: .oura_state.json in --output-dir, so "
+        "each folder keeps its own)",
     )
     parser.add_argument("--start-date", type=iso_date, help="first day to fetch (YYYY-MM-DD)")
     parser.add_argument("--end-date", type=iso_date, help="last day to fetch (YYYY-MM-DD)")
@@ -190,14 +191,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         raise ConfigError(
             f"--end-date {args.end_date} is before --start-date {args.start_date}; swap them"
         )
-    if args.state_file.is_dir():
+    if args.state_file is not None and args.state_file.is_dir():
         raise ConfigError(f"--state-file {args.state_file} is a directory; name a file")
     if args.report is not None and (args.report.is_dir() or not args.report.parent.is_dir()):
         raise ConfigError(f"--report {args.report}: name a file in an existing directory")
     return Settings(
         base_url=args.base_url,
         output_dir=args.output_dir,
-        state_path=args.state_file,
+        state_path=args.state_file or folder_state(args.output_dir),
         categories=collected_categories(args.categories, args.exclude),
         start=args.start_date,
         end=args.end_date,

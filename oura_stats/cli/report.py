@@ -19,6 +19,7 @@ from oura_stats.report.assets import CONTENT_SECURITY_POLICY
 from oura_stats.report.build import build_report, make_page
 from oura_stats.report.sources import Period
 from oura_stats.run.service import install_stop_handlers, interrupted_code
+from oura_stats.store.statehome import state_path
 
 DEFAULT_PORT = 8000
 
@@ -59,8 +60,8 @@ def add_report_command(commands: Subparsers, parents: list[argparse.ArgumentPars
     parser.add_argument(
         "--state-file",
         type=Path,
-        default=Path(".oura_state.json"),
-        help="state file, for the last sync shown in the header (./.oura_state.json)",
+        help="state file, for the last sync shown in the header (default: .oura_state.json "
+        "in --output-dir)",
     )
     parser.add_argument("--from", dest="first", type=iso_date, help="first day shown (YYYY-MM-DD)")
     until = parser.add_mutually_exclusive_group()
@@ -107,6 +108,7 @@ def run_report(args: argparse.Namespace) -> int:
     now = local_now()
     if args.port is not None and not args.serve:
         raise ConfigError("--port is the port for --serve: add --serve, or leave --port out")
+    args.state_file = state_path(args.output_dir, args.state_file)
     if args.serve:
         return serve_report(args, now)
     built = build_report(

@@ -32,10 +32,11 @@ from oura_stats.monitor.status import check_api, load_state, shown_categories, s
 from oura_stats.monitor.status_table import render_table
 from oura_stats.scrub import remember, scrub
 from oura_stats.store.csvfacts import facts_for
+from oura_stats.store.statehome import state_path
 
 STATUS_EPILOG = epilog(
     [
-        "oura-stats status --output-dir ~/oura --state-file ~/oura/.oura_state.json",
+        "oura-stats status --output-dir ~/oura",
         "oura-stats status --utc                 # times in UTC instead of local time",
         "oura-stats status --json | jq '.categories | map_values(.verdict)'",
         "oura-stats status -q     # cron: prints nothing while every category is fresh",
@@ -62,8 +63,7 @@ def add_status_command(
     parser.add_argument(
         "--state-file",
         type=Path,
-        default=Path(".oura_state.json"),
-        help="state file written by fetch/service (./.oura_state.json)",
+        help="state file written by fetch/service (default: .oura_state.json in --output-dir)",
     )
     parser.add_argument(
         "--output-dir", type=Path, default=Path("data"), help="where the CSV files are (./data)"
@@ -111,7 +111,7 @@ def run_status(
 ) -> int:
     """Print the status of the collection; 0 when all is fresh, else 1."""
     policy = policy_from_args(args)
-    snapshot = load_state(args.state_file)
+    snapshot = load_state(state_path(args.output_dir, args.state_file))
     moment = now()
     since = moment - dt.timedelta(hours=policy.stale_hours)
     shown = shown_categories(snapshot, args.output_dir, args.categories, since)

@@ -21,11 +21,12 @@ from oura_stats.run.collector import DEFAULT_CONCURRENCY
 from oura_stats.run.rounds import Settings, run_round
 from oura_stats.store.source import holds_data, read_marker
 from oura_stats.store.state import State
+from oura_stats.store.statehome import STATE_NAME
 
 log = logging.getLogger(__name__)
 
 DEMO_TOKEN = "demo-token"  # noqa: S105 - the synthetic server's own token, not a secret
-DEMO_STATE = ".oura_state.json"
+DEMO_STATE = STATE_NAME
 DEMO_REPORT = "report.html"
 SERIES = ("heartrate", "ring_battery_level")
 

@@ -17,6 +17,7 @@ from oura_stats.run.collector import prepare_output_dir
 from oura_stats.store.lock import RunLock
 from oura_stats.store.rowhome import CsvRows, RowHome
 from oura_stats.store.seam import CursorStore, FileCursors, FileLocks, Locks
+from oura_stats.store.statehome import folder_state, move_seed_state
 
 SOLE_ACCOUNT = "default"  # the account of a one-person database (a cohort names each)
 
@@ -60,6 +61,8 @@ def open_homes(settings: Where) -> Homes:
             f"cannot create the directory of --state-file {settings.state_path}: {error.strerror}"
         ) from error
     prepare_output_dir(settings.output_dir)  # the lock of the output directory lives there
+    if settings.state_path == folder_state(settings.output_dir):
+        move_seed_state(settings.output_dir)
     run = RunLock.for_run(settings.output_dir, settings.state_path, db_resources(settings.db))
     return Homes(
         FileCursors(settings.state_path),

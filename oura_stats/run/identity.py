@@ -66,6 +66,19 @@ def check_directory(output_dir: Path, current: Source, recorded: Source | None) 
         )
 
 
+def check_state_folder(state: State, output_dir: Path, state_path: Path) -> None:
+    """Refuse a state file holding another folder's cursors (a folder that moved, or is
+    gone or empty, is taken for this one)."""
+    recorded = state.folder()
+    if recorded is None or recorded == output_dir.resolve() or not holds_data(recorded):
+        return
+    raise ConfigError(
+        f"the state file {state_path} holds the cursors of {recorded}, not of {output_dir}: "
+        "one folder's cursors would steer another's. Leave --state-file out (each folder "
+        "keeps its own, beside its data), or name a state file of this folder's own"
+    )
+
+
 class DirectoryClaim:
     """Records the run's source in the directory (None: a database-only run) and its
     state, once, just before the first commit (`bind` is the collector's `before_commit`)."""
@@ -86,7 +99,7 @@ class DirectoryClaim:
                 return
             if self._dir is not None and read_marker(self._dir) != self.source:
                 write_marker(self._dir, self.source)
-            self._state.set_source(self.source)
+            self._state.set_source(self.source, self._dir)
             self.bound = True
 
     def database_source(self) -> Source | None:

@@ -35,6 +35,7 @@ from oura_stats.run.homes import SOLE_ACCOUNT, Homes, open_homes
 from oura_stats.run.identity import (
     DirectoryClaim,
     check_directory,
+    check_state_folder,
     check_target,
     claim_database,
     directory_source,
@@ -191,6 +192,8 @@ def settle_source(
     directory = None if settings.no_csv else settings.output_dir
     held = None if directory is None else directory_source(directory, state)
     if directory is not None:
+        if state is not None:
+            check_state_folder(state, directory, settings.state_path)
         check_directory(directory, current, held)
         check_target(settings.db, current)
     if state is None:

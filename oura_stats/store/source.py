@@ -86,7 +86,7 @@ def mismatch_message(recorded: Source, current: Source, output_dir: Path, state:
     return (
         f"{output_dir} and the state file {state} hold data from {recorded.describe()}, but "
         f"this run reads {current.describe()}; mixing them would pass one's rows for the "
-        "other's. Use another --output-dir (with its own --state-file), or empty "
+        "other's. Use another --output-dir (each folder keeps its own state), or empty "
         f"{output_dir} and rerun with --reset-state"
     )
 

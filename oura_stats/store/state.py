@@ -108,9 +108,18 @@ class State:
             recorded = self._data.get("source")
             return None if recorded is None else Source.from_json(recorded)
 
-    def set_source(self, source: Source) -> None:
+    def set_source(self, source: Source, folder: Path | None = None) -> None:
+        """Record the source, and the output directory (absolute) whose cursors these are."""
         with self._lock:
             self._data["source"] = source.to_json()
+            if folder is not None:
+                self._data["output_dir"] = str(folder.resolve())
+
+    def folder(self) -> Path | None:
+        """The output directory these cursors describe, when a run recorded it."""
+        with self._lock:
+            recorded = self._data.get("output_dir")
+            return None if recorded is None else Path(recorded)
 
     def is_empty(self) -> bool:
         """Nothing recorded yet: no category and no run."""

@@ -30,6 +30,8 @@ def shape_problem(data: Mapping[str, Any]) -> str | None:
         problem = _run_problem(run)
         if problem:
             return f"runs[{index}]: {problem}"
+    if not isinstance(data.get("output_dir", ""), str):
+        return "output_dir is not text"
     source = data.get("source")
     if source is not None:
         problem = _source_problem(source)
