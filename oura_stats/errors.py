@@ -20,6 +20,11 @@ class ConfigError(OuraStatsError):
     exit_code = EXIT_USAGE
 
 
+class WrongSourceError(ConfigError):
+    """The output directory, state file or database holds another source's data; nothing
+    was written (a service stops: no later round can do better)."""
+
+
 class LockBusyError(OuraStatsError):
     """Another oura-stats run holds the lock on the state file."""
 

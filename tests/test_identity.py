@@ -192,3 +192,28 @@ def test_the_same_account_at_a_new_address_still_writes_its_database(ws: Workspa
         with FakeOura(history(), token=TOKEN, today=TODAY) as api:
             done = fetch(api, ws, "--categories", CATEGORIES, "--db", str(target))
             assert done.returncode == 0, done.stderr
+
+
+def test_the_service_stops_at_once_on_another_sources_folder(api: FakeOura, ws: Workspace) -> None:
+    assert fetch(api, ws, "--categories", CATEGORIES).returncode == 0
+    before = _digest(ws.data)
+    result = run_cli(
+        "service", "--sandbox", "--base-url", api.url, "--output-dir", str(ws.data),
+        "--state-file", str(ws.root / "sample.json"), "--categories", CATEGORIES,
+        "--interval-hours", "0.0003", "--max-runs", "3",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "Oura's sandbox" in _one_error(result.stderr)
+    assert result.stderr.count("holds data from") == 1  # stopped after the first round
+    assert _digest(ws.data) == before
+
+
+def test_a_damaged_source_record_in_the_database_is_one_line(api: FakeOura, ws: Workspace) -> None:
+    target = ws.root / "oura.db"
+    assert fetch(api, ws, "--categories", CATEGORIES, "--db", str(target)).returncode == 0
+    with sqlite3.connect(target) as connection:
+        connection.execute("UPDATE _source SET source = 'not json'")
+    result = fetch(api, ws, "--categories", CATEGORIES, "--db", str(target))
+    assert result.returncode == 2
+    line = _one_error(result.stderr)
+    assert "_source" in line and str(target) in line

@@ -25,7 +25,7 @@ from oura_stats.db.backend import Database, mark
 from oura_stats.db.mirror import open_database
 from oura_stats.db.schema import SOURCE_TABLE, save_source_statement
 from oura_stats.db.target import Target
-from oura_stats.errors import ConfigError, DatabaseError
+from oura_stats.errors import ConfigError, DatabaseError, WrongSourceError
 from oura_stats.store.source import (
     Source,
     holds_data,
@@ -59,7 +59,7 @@ def directory_source(output_dir: Path, state: State | None = None) -> Source | N
 def check_directory(output_dir: Path, current: Source, recorded: Source | None) -> None:
     """Refuse to write `current`'s rows into a directory holding `recorded`'s."""
     if recorded is not None and not same_source(recorded, current):
-        raise ConfigError(
+        raise WrongSourceError(
             f"{output_dir} holds data from {recorded.describe()}, but this run reads "
             f"{current.describe()}; {MIXING}. Use another --output-dir (each folder keeps "
             f"its own state), or empty {output_dir} and rerun with --reset-state"
@@ -72,7 +72,7 @@ def check_state_folder(state: State, output_dir: Path, state_path: Path) -> None
     recorded = state.folder()
     if recorded is None or recorded == output_dir.resolve() or not holds_data(recorded):
         return
-    raise ConfigError(
+    raise WrongSourceError(
         f"the state file {state_path} holds the cursors of {recorded}, not of {output_dir}: "
         "one folder's cursors would steer another's. Leave --state-file out (each folder "
         "keeps its own, beside its data), or name a state file of this folder's own"
@@ -136,7 +136,7 @@ def check_database(db: Database, current: Source, recorded: Source | None = None
     """Refuse to write `current`'s rows into a database holding another source's."""
     recorded = recorded or database_source(db)
     if recorded is not None and not same_source(recorded, current):
-        raise ConfigError(
+        raise WrongSourceError(
             f"the database {db.display} holds data from {recorded.describe()}, but this run "
             f"would write {current.describe()}'s; {MIXING}. Use --db with another database "
             "(one per account), or leave --db out"

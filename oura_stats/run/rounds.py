@@ -26,6 +26,7 @@ from oura_stats.errors import (
     DatabaseError,
     OuraStatsError,
     StorageError,
+    WrongSourceError,
 )
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
@@ -187,7 +188,7 @@ def settle_source(
     recorded = state.source() if state is not None else _previous_source(homes)
     if recorded is not None and not same_source(recorded, current):
         if state is not None or homes.rows.has_rows():
-            raise ConfigError(_mismatch(settings, recorded, current))
+            raise WrongSourceError(_mismatch(settings, recorded, current))
         recorded = None  # --reset-state into an empty output directory: a fresh start
     directory = None if settings.no_csv else settings.output_dir
     held = None if directory is None else directory_source(directory, state)

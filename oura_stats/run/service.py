@@ -23,6 +23,7 @@ from oura_stats.errors import (
     EXIT_OK,
     ConfigError,
     OuraStatsError,
+    WrongSourceError,
 )
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
@@ -212,6 +213,8 @@ def run_forever(
 def _guarded(round_: Callable[[], int]) -> int:
     try:
         return round_()
+    except WrongSourceError:
+        raise  # the service stops: no later round can write another source's folder
     except OuraStatsError as error:
         log.error("round failed: %s", error)
         return EXIT_FAILED
