@@ -69,4 +69,13 @@ def test_a_multi_year_backfill_writes_the_reference_bytes(
         written = (ws.data / f"{name}.csv").read_bytes().decode("utf-8")
         header = next(csv.reader(io.StringIO(written))) if documents else []
         expected = reference_csv(category, documents, header) if documents else written
-        assert written == expected, f"{name}.csv differs from the reference"
+        same = written == expected  # not in the assert: pytest would diff megabytes
+        assert same, f"{name}.csv differs from the reference: {first_difference(written, expected)}"
+
+
+def first_difference(written: str, expected: str) -> str:
+    lines = zip(written.splitlines(), expected.splitlines(), strict=False)
+    for number, (ours, theirs) in enumerate(lines, 1):
+        if ours != theirs:
+            return f"line {number}: {ours!r} instead of {theirs!r}"
+    return f"{written.count(chr(10))} lines instead of {expected.count(chr(10))}"

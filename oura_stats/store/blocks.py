@@ -3,8 +3,8 @@
 A five-year heart-rate history is half a million samples, and per-row Python work is what
 makes a backfill slow. The API returns each page sorted by time and pages of different
 requests barely overlap (a sample on a 30-day boundary is in both), so a page can stay
-one block of plain tuples: sorted and checked with C-level calls, spilled and written with
-`csv.writer.writerows`. Only where two blocks overlap are rows merged one by one.
+one block of plain tuples: sorted and checked with C-level calls, and written at once as
+CSV text (blockfile.py). Only where two blocks overlap are rows merged one by one.
 
 A page qualifies when its documents are flat and hold only strings, numbers, booleans
 and nulls (written exactly as `flatten` writes them), with canonical UTC timestamps, finite
@@ -15,18 +15,16 @@ general path.
 from __future__ import annotations
 
 import bisect
-import csv
 import heapq
 import itertools
 import math
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import IO, Any
+from typing import Any
 
 from oura_stats.store.keys import all_canonical
 from oura_stats.store.names import plain_parts
-from oura_stats.store.spool import Spool
 
 Values = tuple[Any, ...]
 Key = tuple[Any, ...]
@@ -36,8 +34,6 @@ Block = tuple[Key, int, Key, tuple[str, ...], list[Values]]
 _SCALARS = frozenset({str, int, float, type(None)})
 _TEXT = {True: "true", False: "false"}
 _MISSING = frozenset({None, ""})
-_BLOCK_OVERHEAD = 120  # bytes per buffered row: tuple header and pointers
-_VALUE_OVERHEAD = 60
 
 
 def page_block(
@@ -72,8 +68,9 @@ def page_block(
     if float in kinds and not _finite(rows):
         return None
     key = _key_getter(positions)
-    if set(itertools.chain.from_iterable(map(key, rows))) & _MISSING:
-        return None  # a key part is missing: the general path handles it
+    parts = list(itertools.chain.from_iterable(map(key, rows)))
+    if set(parts) & _MISSING or not all(map(str.__instancecheck__, parts)):
+        return None  # a key part is missing, or not text (blocks are read back as text)
     rows.sort(key=key)  # stable: of two rows with one key, the later one stays later
     if len(set(map(key, rows))) != len(rows):
         rows = list({key(row): row for row in rows}.values())  # the later one wins
@@ -103,55 +100,7 @@ def _key_getter(positions: list[int]) -> Callable[[Values], Key]:
     return operator.itemgetter(position, position)  # a 1-tuple would need a Python lambda
 
 
-def block_size(block: Block) -> int:
-    rows, columns = block[4], block[3]
-    return len(rows) * (_BLOCK_OVERHEAD + _VALUE_OVERHEAD * len(columns))
-
-
-class BlockBuffer:
-    """Blocks of one category in bounded memory: sorted runs of blocks spill to disk."""
-
-    def __init__(self, spool: Spool, spool_bytes: int) -> None:
-        self._spool = spool
-        self._spool_bytes = spool_bytes
-        self._blocks: list[Block] = []
-        self._size = 0
-        self.oldest: Key | None = None
-        self.newest: Key | None = None
-
-    def add(self, block: Block) -> None:
-        self._blocks.append(block)
-        first, last = block[0], block[2]
-        self.oldest = first if self.oldest is None else min(self.oldest, first)
-        self.newest = last if self.newest is None else max(self.newest, last)
-        self._size += block_size(block)
-        if self._size > self._spool_bytes:
-            self._blocks.sort()
-            self._spool.write_run(self._blocks, chunk=1)
-            self._blocks, self._size = [], 0
-
-    def drain(self) -> Iterator[Block]:
-        """Every block, in order of first key (then arrival); empties the buffer."""
-        self._blocks.sort()
-        blocks, self._blocks = self._blocks, []
-        return heapq.merge(blocks, *self._spool.runs())
-
-
-def write_blocks(
-    blocks: Iterator[Block], header: list[str], key_columns: tuple[str, ...], handle: IO[str]
-) -> int:
-    """Write the blocks' rows under `header`, one row per key (the newest arrival wins)."""
-    writer = csv.writer(handle, lineterminator="\n")
-    written = 0
-    for columns, rows in _without_overlaps(blocks, key_columns):
-        if list(columns) != header:
-            rows = _reordered(rows, columns, header)  # noqa: PLW2901 - same rows, header order
-        writer.writerows(rows)
-        written += len(rows)
-    return written
-
-
-def _reordered(rows: list[Values], columns: tuple[str, ...], header: list[str]) -> list[Values]:
+def reordered(rows: list[Values], columns: tuple[str, ...], header: list[str]) -> list[Values]:
     """Rows under `header`; columns the block lacks read as empty (index of an appended "")."""
     missing = len(columns)
     getter = operator.itemgetter(*[columns.index(c) if c in columns else missing for c in header])
@@ -176,11 +125,11 @@ class _Run:
         return self.arrivals[index:]
 
     def aligned(self, header: list[str]) -> _Run:
-        rows = _reordered(self.rows, self.columns, header)
+        rows = reordered(self.rows, self.columns, header)
         return _Run(self.first, self.last, tuple(header), rows, self.arrivals)
 
 
-def _without_overlaps(
+def without_overlaps(
     blocks: Iterator[Block], key_columns: tuple[str, ...]
 ) -> Iterator[tuple[tuple[str, ...], list[Values]]]:
     """Blocks in key order; where two overlap, their shared range is merged row by row."""

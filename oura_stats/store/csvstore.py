@@ -21,7 +21,8 @@ from typing import IO, Any
 from oura_stats.api.categories import Category, Kind
 from oura_stats.errors import StorageError
 from oura_stats.store.atomic import atomic_binary_writer, atomic_writer, write_text_atomic
-from oura_stats.store.blocks import BlockBuffer, page_block, write_blocks
+from oura_stats.store.blockfile import BlockBuffer, header_bytes
+from oura_stats.store.blocks import page_block
 from oura_stats.store.csvfile import (
     TAIL_LIMIT_BYTES,
     CsvFormatError,
@@ -71,7 +72,7 @@ class CategoryStore:
         self._block_spool = Spool(directory, self.path.name)
         self._blocks: BlockBuffer | None = None
         if category.kind is Kind.SERIES and category.time_in_key and not self.path.exists():
-            self._blocks = BlockBuffer(self._block_spool, spool_bytes)
+            self._blocks = BlockBuffer(self._block_spool)
 
     def add_page(self, documents: list[Document]) -> bool:
         """Take a page of documents as one block (see blocks.py), if it qualifies.
@@ -97,11 +98,11 @@ class CategoryStore:
                     self._add_locked(map(flatten, keyed))
                     return True
             self._sequence += 1
-            self._blocks.add(block)
             for column in block[3]:
                 if column not in self._column_set:
                     self._columns[column] = None
                     self._column_set.add(column)
+            self._blocks.add(block, tuple(self._columns))
             return True
 
     def _keyed(self, documents: list[Document]) -> list[Document] | None:
@@ -249,9 +250,9 @@ class CategoryStore:
         assert blocks.oldest is not None and blocks.newest is not None
         self.oldest_time, self.newest_time = blocks.oldest[0], blocks.newest[0]
         header = list(self._columns)
-        with atomic_writer(self.path) as handle:
-            RowWriter(handle).write(header)
-            written = write_blocks(blocks.drain(), header, self.category.key, handle)
+        with atomic_binary_writer(self.path) as handle:
+            handle.write(header_bytes(header))
+            written = blocks.write(header, self.category.key, handle)
         return MergeResult(new=written, written=True)
 
     def _merge_into(self, handle: IO[bytes]) -> MergeResult:

@@ -17,7 +17,8 @@ _CHUNK_BYTES = 256 << 10  # ... and, when the caller knows their size, about thi
 
 
 class Spool:
-    """Temp files beside the CSV, each holding one sorted run; removed by `close`."""
+    """Temp files beside the CSV, each holding one sorted run (or blocks, see blockfile.py);
+    removed by `close`."""
 
     def __init__(self, directory: Path, name: str) -> None:
         self._directory = directory
@@ -40,6 +41,15 @@ class Spool:
         with os.fdopen(fd, "wb") as handle:
             for start in range(0, len(items), chunk):
                 pickle.dump(items[start : start + chunk], handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+    def new_file(self) -> Path:
+        """A new empty temp file for the caller to fill and read; removed by `close`."""
+        fd, name = tempfile.mkstemp(
+            prefix=self._prefix, suffix=f".blocks{TEMP_SUFFIX}", dir=self._directory
+        )
+        os.close(fd)
+        self._paths.append(Path(name))
+        return Path(name)
 
     def runs(self) -> list[Iterator[Any]]:
         """One lazy reader per run, each yielding its items in order."""

@@ -1,0 +1,125 @@
+"""A time series' blocks on disk as CSV text, with only their index in memory.
+
+Each page that qualifies as a block (see blocks.py) is written, as soon as it arrives, as
+the CSV rows it will become: sorted, under the columns known so far (a prefix of the
+final header: columns are only ever appended), into one temp file beside the CSV. Memory
+holds one index entry per page. At commit the entries are taken in key order: a block
+that overlaps no other is copied as bytes (its rows padded with empty cells for columns
+that appeared after it was written); where blocks overlap, their rows are read back and
+merged as blocks.py merges them. The bytes are those `csv.writer` writes for the rows
+at commit, as before; only when they are written changes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from oura_stats.store.blocks import Block, Key, Values, reordered, without_overlaps
+from oura_stats.store.csvfile import RowWriter
+from oura_stats.store.spool import Spool
+
+# (first key, arrival, last key, columns, offset, length, rows): ordered by key, then age.
+Entry = tuple[Key, int, Key, tuple[str, ...], int, int, int]
+
+
+def header_bytes(header: list[str]) -> bytes:
+    text = io.StringIO()
+    RowWriter(text).write(header)
+    return text.getvalue().encode("utf-8")
+
+
+def csv_bytes(rows: list[Values]) -> bytes:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
+class BlockBuffer:
+    """One category's blocks, written to the spool's file as they arrive."""
+
+    def __init__(self, spool: Spool) -> None:
+        self._spool = spool
+        self._path: Path | None = None
+        self._end = 0
+        self._index: list[Entry] = []
+        self.oldest: Key | None = None
+        self.newest: Key | None = None
+
+    def add(self, block: Block, columns: tuple[str, ...]) -> None:
+        """Write the block's rows under `columns` (every column known so far, in order)."""
+        first, arrival, last, own_columns, rows = block
+        if own_columns != columns:
+            rows = reordered(rows, own_columns, list(columns))
+        data = csv_bytes(rows)
+        if self._path is None:
+            self._path = self._spool.new_file()
+        with self._path.open("ab") as file:  # no handle left open between pages
+            file.write(data)
+        self._index.append((first, arrival, last, columns, self._end, len(data), len(rows)))
+        self._end += len(data)
+        self.oldest = first if self.oldest is None else min(self.oldest, first)
+        self.newest = last if self.newest is None else max(self.newest, last)
+
+    def drain(self) -> Iterator[Block]:
+        """Every block read back, in order of first key (then arrival); empties the index."""
+        entries, self._index = sorted(self._index), []
+        for entry in entries:
+            yield entry[0], entry[1], entry[2], entry[3], self._rows(entry)
+
+    def write(self, header: list[str], key_columns: tuple[str, ...], out: IO[bytes]) -> int:
+        """Write every block's rows under `header`, one row per key (the newest arrival
+        wins); returns the rows written."""
+        written = 0
+        for group in _overlapping(sorted(self._index)):
+            if len(group) == 1:
+                out.write(self._aligned_bytes(group[0], header))
+                written += group[0][6]
+                continue
+            blocks = ((*entry[:4], self._rows(entry)) for entry in group)
+            for columns, rows in without_overlaps(blocks, key_columns):
+                if list(columns) != header:
+                    rows = reordered(rows, columns, header)  # noqa: PLW2901 - header order
+                out.write(csv_bytes(rows))
+                written += len(rows)
+        self._index = []
+        return written
+
+    def _bytes(self, entry: Entry) -> bytes:
+        assert self._path is not None
+        with self._path.open("rb") as file:
+            file.seek(entry[4])
+            return file.read(entry[5])
+
+    def _rows(self, entry: Entry) -> list[Values]:
+        text = io.StringIO(self._bytes(entry).decode("utf-8"), newline="")
+        return list(map(tuple, csv.reader(text)))
+
+    def _aligned_bytes(self, entry: Entry, header: list[str]) -> bytes:
+        """The entry's rows as written, under `header`."""
+        columns, data = entry[3], self._bytes(entry)
+        missing = len(header) - len(columns)
+        if not missing and list(columns) == header:
+            return data
+        if list(columns) == header[: len(columns)] and b'"' not in data:
+            # Columns that appeared later are empty cells at each row's end; without a
+            # quote, every newline ends a row.
+            return data.replace(b"\n", b"," * missing + b"\n")
+        return csv_bytes(reordered(self._rows(entry), columns, header))
+
+
+def _overlapping(entries: list[Entry]) -> Iterator[list[Entry]]:
+    """Entries (in key order) grouped where their key ranges overlap."""
+    group: list[Entry] = []
+    last: Key | None = None
+    for entry in entries:
+        if group and last is not None and entry[0] > last:
+            yield group
+            group = []
+        last = entry[2] if not group or last is None else max(last, entry[2])
+        group.append(entry)
+    if group:
+        yield group
