@@ -21,6 +21,7 @@ class Outcome:
     db_error: str | None = None  # the CSV is fine; its database mirror failed
     keyless: int = 0  # documents skipped for lacking their key
     kept_until: str | None = None  # failed or stopped partway: the history is whole to here
+    stopped: bool = False  # SIGINT or SIGTERM ended it: not a failure of the category
 
     @property
     def ok(self) -> bool:
@@ -44,6 +45,7 @@ def run_record(
                 **({"db_error": o.db_error} if o.db_error else {}),
                 **({"without_key": o.keyless} if o.keyless else {}),
                 **({"kept_until": o.kept_until} if o.kept_until else {}),
+                **({"stopped": True} if o.stopped else {}),
             }
             for o in outcomes
         },
@@ -64,6 +66,8 @@ def summary_lines(
     for o in outcomes:
         if o.skipped:
             status = f"skipped: {o.skipped}"
+        elif o.stopped:
+            status = _stopped(o)
         elif o.error:
             status = f"FAILED, kept up to {o.kept_until}" if o.kept_until else "FAILED"
         elif o.db_error:
@@ -75,14 +79,30 @@ def summary_lines(
             f"{o.requests:>5,} requests  {o.seconds:6.1f} s  {status}"
         )
     lines.extend(f"{label:<{width}}  {'':29}{count:>5,} requests" for label, count in extras)
-    failed = sum(1 for o in outcomes if not o.ok)
     total_requests = sum(o.requests for o in outcomes) + sum(count for _, count in extras)
     lines.append(
         f"total: {sum(o.new for o in outcomes):,} new, {sum(o.updated for o in outcomes):,} "
-        f"updated, {total_requests:,} requests in {seconds:.1f} s; "
-        + (f"{failed} of {len(outcomes)} categories failed" if failed else "all categories ok")
+        f"updated, {total_requests:,} requests in {seconds:.1f} s; {_verdict(outcomes)}"
     )
     return lines
+
+
+def _stopped(outcome: Outcome) -> str:
+    if outcome.kept_until:
+        return f"stopped, kept up to {outcome.kept_until}"
+    return "stopped" if outcome.requests else "not started"
+
+
+def _verdict(outcomes: list[Outcome]) -> str:
+    """The total's last words, agreeing with the lines above them."""
+    failed = sum(1 for o in outcomes if not o.ok and not o.stopped)
+    stopped = sum(1 for o in outcomes if o.stopped)
+    said = f"{failed} of {len(outcomes)} categories failed" if failed else "all categories ok"
+    if stopped:
+        finished = len(outcomes) - stopped
+        said = f"stopped with {finished} of {len(outcomes)} categories done"
+        said += f", {failed} failed" if failed else ""
+    return said
 
 
 def shared_failure(outcomes: list[Outcome], error: str) -> str:

@@ -6,8 +6,10 @@ import copy
 import csv
 import datetime as dt
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,6 +106,41 @@ def fetch(
     api: FakeOura, ws: Workspace, *extra: str, token: str = TOKEN
 ) -> subprocess.CompletedProcess[str]:
     return run_cli(*fetch_args(api, ws, *extra, token=token))
+
+
+def fetch_interrupted(tmp_path: Path, *extra: str, after: int = 3) -> tuple[int, str]:
+    """A fetch (slow API, one request at a time) sent Ctrl-C once `after` requests were
+    made: its exit code and stderr."""
+    ws = Workspace(tmp_path)
+    with FakeOura(make_history(40, end=TODAY), token=TOKEN, today=TODAY, latency=0.2) as api:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("OURA_")}
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "oura_stats",
+                *fetch_args(api, ws, "--concurrency", "1", *extra),
+            ],
+            stderr=subprocess.PIPE,
+            text=True,
+            env=environment,
+        )
+        deadline = time.monotonic() + 20
+        while len(api.requests) < after:  # the run is under way
+            assert time.monotonic() < deadline, "fetch made no requests"
+            time.sleep(0.02)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=20)
+    return process.returncode, stderr
+
+
+def one_error_line(stderr: str, *fragments: str) -> str:
+    """The one line stderr holds, which names every fragment (and no traceback)."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert "Traceback" not in stderr, stderr
+    assert len(lines) == 1, stderr
+    assert all(f in lines[0] for f in fragments), stderr
+    return lines[0]
 
 
 @pytest.fixture(scope="session")

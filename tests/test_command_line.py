@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, TOKEN, Workspace, fetch, fetch_args, run_cli
+from conftest import TOKEN, Workspace, fetch, fetch_args, fetch_interrupted, run_cli
 
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.cli.main import build_parser
-from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import EXIT_INTERRUPTED
 
@@ -120,22 +114,8 @@ def test_quiet_and_verbose_together_are_a_usage_error(api: FakeOura, ws: Workspa
 
 
 def test_ctrl_c_during_fetch_exits_130_and_keeps_files_whole(tmp_path: Path) -> None:
-    ws = Workspace(tmp_path)
-    with FakeOura(make_history(40, end=TODAY), token=TOKEN, today=TODAY, latency=0.2) as api:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("OURA_")}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "oura_stats", *fetch_args(api, ws, "--concurrency", "1")],
-            stderr=subprocess.PIPE,
-            text=True,
-            env=environment,
-        )
-        deadline = time.monotonic() + 20
-        while len(api.requests) < 3:  # the run is under way
-            assert time.monotonic() < deadline, "fetch made no requests"
-            time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
-        _, stderr = process.communicate(timeout=20)
-    assert process.returncode == EXIT_INTERRUPTED == 130
+    code, stderr = fetch_interrupted(tmp_path)
+    assert code == EXIT_INTERRUPTED == 130
     assert "received SIGINT; stopping" in stderr
     assert "interrupted" in stderr
     assert "Traceback" not in stderr
@@ -172,7 +152,7 @@ def test_every_help_has_a_description_examples_environment_and_ends_with_exit_co
     assert result.returncode == 0
     text = result.stdout
     assert "examples:\n  oura-stats " in text
-    assert "OURA_PERSONAL_ACCESS_TOKEN" in text and "OURA_ACCESS_TOKEN" in text
+    assert "environment:\n  OURA_STATS_<OPTION>" in text
     tail = text[text.rindex("exit status:") :]
     assert text.index("examples:") < text.index("exit status:")
     codes = [line.split()[0] for line in tail.splitlines()[1:] if line[:3].strip().isdigit()]

@@ -236,3 +236,22 @@ def test_every_option_in_the_guides_tables_exists() -> None:
             assert option in known, f"{name} documents {option}, which no command has"
             checked += 1
     assert checked >= 12
+
+
+def test_unattended_shows_the_status_output_of_today(tmp_path: Path) -> None:
+    from conftest import run_cli
+
+    (tmp_path / "data").mkdir()
+    state = {"version": 1, "categories": {"sleep": {"cursor": "2026-03-10"}}, "runs": []}
+    (tmp_path / "state.json").write_text(json.dumps(state), encoding="utf-8")
+    where = ["--output-dir", str(tmp_path / "data"), "--state-file", str(tmp_path / "state.json")]
+    real = run_cli("status", *where).stdout.splitlines()
+    text = (DOCS / "unattended.md").read_text(encoding="utf-8")
+    sample = re.search(r"```\n(category .*?)```", text, flags=re.DOTALL)
+    assert sample is not None
+    shown = sample.group(1).splitlines()
+    assert shown[0].split() == real[0].split()  # the columns
+    closing = [line.split(":")[0] for line in real if re.match(r"^(last run|times|verdict):", line)]
+    assert [line.split(":")[0] for line in shown if line.split(":")[0] in closing] == closing
+    # times carry their UTC offset, as status prints them
+    assert re.search(r"\d\d:\d\d [+-]\d\d:\d\d", sample.group(1))

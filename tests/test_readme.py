@@ -75,3 +75,11 @@ def test_cron_recipe_creates_its_directory_before_entering_it() -> None:
     for job in cron_jobs(guide) + re.findall(r"^0 9 .*$", guide, flags=re.MULTILINE):
         command = job.split(None, 5)[5]
         assert command.startswith('mkdir -p "$HOME/oura" && cd "$HOME/oura" && '), job
+
+
+def test_quick_start_begins_with_clone_and_cd() -> None:
+    quick = README[README.index("## Quick start") :]
+    first = re.search(r"```sh\n(.*?)```", quick, flags=re.DOTALL)
+    assert first is not None
+    lines = first.group(1).splitlines()
+    assert lines[0].startswith("git clone ") and lines[0].endswith("&& cd oura-stats")

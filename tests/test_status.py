@@ -143,7 +143,7 @@ def test_personal_info_and_ring_configuration_are_never_stale() -> None:
 def test_category_without_any_data_yet_is_not_stale() -> None:
     view = view_of({}, {"daily_sleep": CsvFacts(0, None), "heartrate": CsvFacts(None, None)})
     assert view.verdict == OK
-    assert [v.note for v in view.categories] == ["no data yet", "no CSV file yet"]
+    assert [v.note for v in view.categories] == ["no data yet", "not collected yet"]
 
 
 def test_nothing_collected_is_not_ok() -> None:
@@ -229,7 +229,7 @@ def test_newest_comes_from_the_last_row_even_with_quoted_newlines(tmp_path: Path
     rows = [["a", "2026-03-01", "x"], ["b", "2026-03-02", 'two\nlines, "quoted"\n']]
     write_csv(tmp_path / "enhanced_tag.csv", ["id", "start_day", "comment"], rows)
     facts = read_facts(BY_NAME["enhanced_tag"], tmp_path)
-    assert facts == CsvFacts(rows=2, newest="2026-03-02")
+    assert facts == CsvFacts(rows=2, newest="2026-03-02", oldest="2026-03-01")
 
 
 def test_missing_or_foreign_file_falls_back_to_the_state_cursor(tmp_path: Path) -> None:
@@ -265,8 +265,8 @@ def test_a_large_file_is_not_parsed(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
     monkeypatch.setattr(csv, "reader", counting_reader)
     facts = read_facts(BY_NAME["heartrate"], tmp_path)
-    assert facts == CsvFacts(200_001, "2026-03-09T00:00:00+00:00")
-    assert len(parsed) == 2  # the header and the last row
+    assert facts == CsvFacts(200_001, "2026-03-09T00:00:00+00:00", "2026-03-01T00:00:00+00:00")
+    assert len(parsed) == 3  # the header, the first and the last row
 
 
 cells = st.text(alphabet=st.sampled_from(list('ab,"\n\r é')), max_size=12)

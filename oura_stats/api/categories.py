@@ -6,6 +6,7 @@ Oura API v2 spec 1.37 and what clients observed against the real API.
 
 from __future__ import annotations
 
+import difflib
 import enum
 from dataclasses import dataclass
 
@@ -111,9 +112,16 @@ def select(names: list[str] | None) -> list[Category]:
                 continue
             category = _BY_LOWER.get(name.lower())
             if category is None:
-                known = ", ".join(c.name for c in CATEGORIES)
-                raise ConfigError(f"unknown category {name!r}; choose from: {known}")
+                raise ConfigError(_unknown(name))
             wanted.add(category.name)
     if not wanted:
         raise ConfigError("--categories named no category; run `oura-stats categories`")
     return [category for category in CATEGORIES if category.name in wanted]
+
+
+def _unknown(name: str) -> str:
+    """An unknown name, with the category it nearly spells, else the whole list."""
+    near = difflib.get_close_matches(name.lower(), list(_BY_LOWER), n=1, cutoff=0.75)
+    if near:
+        return f"unknown category {name!r}; did you mean {_BY_LOWER[near[0]].name}?"
+    return f"unknown category {name!r}; choose from: {', '.join(c.name for c in CATEGORIES)}"

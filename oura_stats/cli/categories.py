@@ -12,7 +12,7 @@ from pathlib import Path
 from oura_stats.api.categories import BY_NAME, CATEGORIES, select
 from oura_stats.api.meanings import Column, columns
 from oura_stats.cli.common import Subparsers, add_command
-from oura_stats.cli.helptext import SIMPLE_EXIT, epilog
+from oura_stats.cli.helptext import CATEGORIES_EXIT, epilog
 from oura_stats.db.dictionary import local_time_columns, other_tables, series_tables
 from oura_stats.errors import ConfigError
 from oura_stats.store.csvfile import CsvFormatError, read_header
@@ -28,7 +28,7 @@ CATEGORIES_EPILOG = epilog(
         "oura-stats categories --columns sleep --output-dir ~/oura   # with fields added since",
         "oura-stats fetch --categories sleep daily_readiness   # names as listed here",
     ],
-    SIMPLE_EXIT,
+    CATEGORIES_EXIT,
     notes="kind: daily (documents by day), series (timestamped samples), single (one "
     "document),\nundated (a list without dates). key: the columns that identify a row.",
 )

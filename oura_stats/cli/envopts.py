@@ -15,6 +15,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
+from oura_stats.cli.helptext import ENVIRONMENT, environment_section
 from oura_stats.errors import ConfigError
 
 PREFIX = "OURA_STATS_"
@@ -49,8 +50,12 @@ def parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser
 
 
 def name_variables(parser: argparse.ArgumentParser) -> None:
-    """Write each option's variable into its help, for every command."""
+    """Write each option's variable into its help, and the variables each command reads
+    into its epilog, for every command."""
     for each in parsers(parser):
+        options = [s for a in each._actions if variable(a) for s in a.option_strings]
+        if each.epilog and ENVIRONMENT in each.epilog:
+            each.epilog = each.epilog.replace(ENVIRONMENT, environment_section(options))
         for action in each._actions:
             name = variable(action)
             if name is None or action.help == argparse.SUPPRESS:
@@ -86,10 +91,13 @@ def parse(
             action.default = _Unset()
     unset = {id(action.default) for action in given}
     try:
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
     finally:
         for action, (default, required) in saved.items():
             action.default, action.required = default, required
+    if extra:  # with the usage of the command they were given to, not the program's
+        *_, deepest = _chosen(parser, args)
+        deepest.error(f"unrecognized arguments: {' '.join(extra)}")
     args.from_environment = {}
     for each in _chosen(parser, args):
         _fill(each, args, given, unset)

@@ -193,6 +193,13 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         )
     if args.state_file is not None and args.state_file.is_dir():
         raise ConfigError(f"--state-file {args.state_file} is a directory; name a file")
+    parents = args.state_file.parents if args.state_file is not None else []
+    blocker = next((p for p in parents if p.exists() and not p.is_dir()), None)
+    if blocker is not None:
+        raise ConfigError(
+            f"--state-file {args.state_file}: {blocker} is a file, not a directory; "
+            "name a state file in a directory"
+        )
     if args.report is not None and (args.report.is_dir() or not args.report.parent.is_dir()):
         raise ConfigError(f"--report {args.report}: name a file in an existing directory")
     return Settings(

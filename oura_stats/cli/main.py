@@ -22,7 +22,7 @@ from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.report import add_report_command
 from oura_stats.cli.service import add_service_command
 from oura_stats.cli.status import add_status_command
-from oura_stats.errors import EXIT_INTERRUPTED, ConfigError, OuraStatsError
+from oura_stats.errors import EXIT_INTERRUPTED, EXIT_OK, ConfigError, OuraStatsError
 from oura_stats.monitor.health import ANNOUNCE
 from oura_stats.scrub import ScrubFilter
 
@@ -44,6 +44,19 @@ MAIN_EPILOG = epilog(
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        try:
+            return _main(argv)
+        finally:  # here, not at exit: a reader gone (`| head -1`) is then caught below
+            sys.stdout.flush()
+    except BrokenPipeError:
+        # The reader has what it wanted. Point stdout at /dev/null, or the interpreter's
+        # own flush at exit would complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     # A backfill allocates millions of small acyclic objects (rows); with the default
     # thresholds the cyclic collector rescans them over and over (measured: ~15 % of CPU).
     gc.set_threshold(50_000, 20, 100)

@@ -22,6 +22,7 @@ from oura_stats.scrub import scrub
 from oura_stats.store.csvfacts import CsvFacts
 
 OK, STALE, FAILING = "ok", "stale", "failing"
+PAUSED = "backfill paused at"
 _SEVERITY = {OK: 0, STALE: 1, FAILING: 2}
 
 DEFAULT_STALE_HOURS = 36.0
@@ -110,9 +111,9 @@ def category_view(
         error = {key: scrub(str(value)) for key, value in error.items()}
         verdict, note = FAILING, error.get("message", "")
     elif judged and age is not None and age > policy.stale_hours:
-        verdict, note = STALE, f"no new data for {_duration(age)}"
+        verdict, note = STALE, paused_note(entry, facts, now) or f"no new data for {_duration(age)}"
     else:
-        verdict, note = OK, _ok_note(name, judged, facts)
+        verdict, note = OK, paused_note(entry, facts, now) or _ok_note(name, judged, facts)
     return CategoryView(
         name=name,
         verdict=verdict,
@@ -127,9 +128,22 @@ def category_view(
     )
 
 
+def paused_note(entry: Mapping[str, Any], facts: CsvFacts, now: dt.datetime) -> str | None:
+    """For a first backfill that was stopped (and never finished): how far it got."""
+    until, oldest = entry.get("complete_until"), facts.oldest
+    if entry.get("last_success") or not until or not oldest:
+        return None
+    try:
+        first, paused = dt.date.fromisoformat(oldest[:10]), dt.date.fromisoformat(until[:10])
+    except ValueError:
+        return None
+    days = (now.date() - first).days + 1
+    return f"{PAUSED} {paused} ({(paused - first).days + 1:,} of {days:,} days)"
+
+
 def _ok_note(name: str, judged: bool, facts: CsvFacts) -> str:
     if facts.rows is None:
-        return "no CSV file yet"
+        return "not collected yet"
     if name in NEVER_STALE:
         return "not time-based: never stale"
     if not judged:
@@ -144,7 +158,9 @@ def last_run(runs: Iterable[Mapping[str, Any]]) -> RunView | None:
     if record is None:
         return None
     failed = tuple(
-        name for name, result in record.get("categories", {}).items() if result.get("error")
+        name
+        for name, result in record.get("categories", {}).items()
+        if result.get("error") and not result.get("stopped")
     )
     return RunView(record.get("started"), record.get("finished"), failed)
 
@@ -161,6 +177,7 @@ def error_groups(views: Iterable[CategoryView]) -> list[tuple[str, list[Category
 def hint(views: Iterable[CategoryView]) -> str | None:
     """A guess at the cause when data is missing but no fetch failed."""
     judged = [v for v in views if v.judged and v.newest is not None]
+    judged = [v for v in judged if not v.note.startswith(PAUSED)]  # stale for a known reason
     stale = {v.name for v in judged if v.verdict == STALE}
     if not stale or any(v.verdict == FAILING for v in judged):
         return None

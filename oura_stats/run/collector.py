@@ -106,7 +106,11 @@ class Collector:
             self._run_failure = STOPPED if isinstance(error, StopRequested) else str(error)
             for category in self._config.categories:
                 if category.name not in self._outcomes:
-                    self._outcomes[category.name] = Outcome(category.name, error=self._run_failure)
+                    self._outcomes[category.name] = Outcome(
+                        category.name,
+                        error=self._run_failure,
+                        stopped=self._run_failure == STOPPED,
+                    )
                     self._report_failure(category.name, self._run_failure)
         outcomes = [self._outcomes[c.name] for c in self._config.categories]
         if self._run_failure not in (None, STOPPED):  # said once, with how many it failed
@@ -217,6 +221,8 @@ class Collector:
                 future.result()
 
     def _run_chunk(self, job: Job, index: int) -> None:
+        with job.lock:
+            job.started = job.started or time.monotonic()
         try:
             if self._run_failure is not None:
                 self._fail(job, self._run_failure)  # the run is over for every category
@@ -300,6 +306,7 @@ class Collector:
             if partly is not None and job.error == STOPPED:
                 job.error = STOPPED_KEPT
             outcome.error = job.error
+            outcome.stopped = job.error in (STOPPED, STOPPED_KEPT)
             self._report_failure(name, job.error)
         if partly is not None:
             outcome.kept_until = partly.complete_until
@@ -307,7 +314,7 @@ class Collector:
                 "%s: kept up to %s; the next run goes on from there", name, outcome.kept_until
             )
         outcome.requests = job.stats.requests
-        outcome.seconds = time.monotonic() - job.started
+        outcome.seconds = time.monotonic() - (job.started or time.monotonic())
         with contextlib.suppress(OuraStatsError):  # a full disk: the run's end says so
             self._state.save()  # the CSV is on disk: now the state may say so
         if job.error is None and self._config.after_commit is not None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import threading
-import time
 from dataclasses import dataclass, field
 
 from oura_stats.api.categories import Category, Kind
@@ -38,7 +37,7 @@ class Job:
     chunks: list[dict[str, str]]
     stats: RequestStats = field(default_factory=RequestStats)
     prefetched: list[Document] | None = None  # ring_configuration, read for the history floor
-    started: float = field(default_factory=time.monotonic)
+    started: float | None = None  # when its first request began: its own time, not the queue's
     error: str | None = None
     remaining: int = 0
     completed: set[int] = field(default_factory=set)  # indices of the chunks fetched whole

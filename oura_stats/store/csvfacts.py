@@ -8,6 +8,7 @@ values (a quoted value may hold a newline), chunk by chunk at C speed, never par
 from __future__ import annotations
 
 import csv
+import io
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,15 +25,18 @@ from oura_stats.store.csvfile import (
 from oura_stats.store.keys import time_key
 
 _CHUNK = 1 << 20
+_FIRST_ROW_BYTES = 1 << 16  # enough for the time key, which comes first
 _NEITHER_QUOTE_NOR_NEWLINE = bytes(b for b in range(256) if b not in b'"\n')
 
 
 @dataclass(frozen=True)
 class CsvFacts:
-    """rows: data rows in the file (None: no file); newest: largest time key stored."""
+    """rows: data rows in the file (None: no file); newest and oldest: the largest and the
+    smallest time key stored."""
 
     rows: int | None = None
     newest: str | None = None
+    oldest: str | None = None
 
 
 def read_facts(category: Category, directory: Path, cursor: str | None = None) -> CsvFacts:
@@ -42,10 +46,10 @@ def read_facts(category: Category, directory: Path, cursor: str | None = None) -
     try:
         with path.open("rb") as handle:
             rows = count_rows(handle)
-            newest = _newest(handle, category.time_field) if rows else None
+            newest, oldest = _ends(handle, category.time_field) if rows else (None, None)
     except (OSError, CsvFormatError):  # no file yet, or not one this tool wrote
         return CsvFacts(None, cursor)
-    return CsvFacts(rows, newest if newest is not None else cursor)
+    return CsvFacts(rows, newest if newest is not None else cursor, oldest)
 
 
 def count_rows(handle: IO[bytes]) -> int:
@@ -71,12 +75,31 @@ def count_rows(handle: IO[bytes]) -> int:
     return max(lines - 1, 0)
 
 
-def _newest(handle: IO[bytes], time_field: str | None) -> str | None:
+def _ends(handle: IO[bytes], time_field: str | None) -> tuple[str | None, str | None]:
+    """The newest and the oldest time key: the last row's and the first row's."""
     header, header_end = read_header(handle)
     if time_field is None or time_field not in header:
-        return None
-    row = last_row(handle, header_end)
+        return None, None
     index = header.index(time_field)
+    return _newest(handle, header_end, index), _oldest(handle, header_end, index)
+
+
+def _newest(handle: IO[bytes], header_end: int, index: int) -> str | None:
+    row = last_row(handle, header_end)
+    return _key_in(row, index)
+
+
+def _oldest(handle: IO[bytes], header_end: int, index: int) -> str | None:
+    """The first row's time key (the file is sorted by it)."""
+    text = os.pread(handle.fileno(), _FIRST_ROW_BYTES, header_end).decode("utf-8", "replace")
+    try:
+        row = next(csv.reader(io.StringIO(text)), None)
+    except csv.Error:  # a first row longer than what was read, cut inside quotes
+        return None
+    return _key_in(row, index)
+
+
+def _key_in(row: list[str] | None, index: int) -> str | None:
     if row is None or index >= len(row) or not row[index]:
         return None
     return time_key(row[index])
