@@ -54,6 +54,7 @@ class _Code:
     redirect_uri: str
     scopes: tuple[str, ...]
     expires_at: float
+    user: str | None = None
 
 
 @dataclass
@@ -62,6 +63,7 @@ class _Grant:
     scopes: tuple[str, ...]
     refresh_token: str
     revoked: bool = False
+    user: str | None = None  # who signed in on the consent page (a cohort's participant)
     access_tokens: dict[str, float] = field(default_factory=dict)  # token → expiry
 
 
@@ -104,6 +106,7 @@ class FakeOAuth:
         self.revocations = 0
         self._codes: dict[str, _Code] = {}
         self._grants: list[_Grant] = []
+        self.signed_in_user: str | None = None  # the Oura user the consent page acts for
         self._issued: list[str] = list(self.clients.values())
         self._server: ThreadingHTTPServer | None = None
 
@@ -179,6 +182,22 @@ class FakeOAuth:
                 for grant in self._grants
             )
 
+    def user_of(self, token: str) -> str | None:
+        """The user a valid access token was issued for (None: invalid, or no user)."""
+        now = time.time()
+        with self.lock:
+            for grant in self._grants:
+                if not grant.revoked and grant.access_tokens.get(token, 0.0) > now:
+                    return grant.user
+        return None
+
+    def revoke_user(self, user: str) -> None:
+        """That user removed the app in Oura: their tokens stop working, refreshes fail."""
+        with self.lock:
+            for grant in self._grants:
+                if grant.user == user:
+                    grant.revoked = True
+
     def is_current_refresh_token(self, token: str) -> bool:
         with self.lock:
             return any(g.refresh_token == token and not g.revoked for g in self._grants)
@@ -200,10 +219,12 @@ class FakeOAuth:
             for grant in self._grants:
                 grant.revoked = True
 
-    def grant(self, scopes: tuple[str, ...] = ("daily", "personal")) -> dict[str, Any]:
+    def grant(
+        self, scopes: tuple[str, ...] = ("daily", "personal"), user: str | None = None
+    ) -> dict[str, Any]:
         """A token response for a new grant, as if a login had just happened."""
         with self.lock:
-            grant = _Grant(CLIENT_ID, scopes, self._new("rt"))
+            grant = _Grant(CLIENT_ID, scopes, self._new("rt"), user=user)
             self._grants.append(grant)
             return self._tokens(grant)
 
@@ -265,7 +286,11 @@ class FakeOAuth:
             with self.lock:
                 code = self._new("code")
                 self._codes[code] = _Code(
-                    client_id, redirect_uri, scopes, time.time() + CODE_LIFETIME
+                    client_id,
+                    redirect_uri,
+                    scopes,
+                    time.time() + CODE_LIFETIME,
+                    self.signed_in_user,
                 )
             reply["code"] = code
         location = f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(reply)}"
@@ -308,7 +333,7 @@ class FakeOAuth:
             or code.redirect_uri != form.get("redirect_uri")
         ):
             return 400, {"error": "invalid_grant"}
-        grant = _Grant(client_id, code.scopes, self._new("rt"))
+        grant = _Grant(client_id, code.scopes, self._new("rt"), user=code.user)
         self._grants.append(grant)
         self.code_exchanges += 1
         return 200, self._tokens(grant)

@@ -1,0 +1,149 @@
+"""`oura-stats accounts add|list|remove|invite` and `oura-stats enroll`: a study's participants."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from typing import Any
+
+from oura_stats.cli.common import Subparsers, add_command
+from oura_stats.cli.fetch import add_db_option, db_target
+from oura_stats.cli.helptext import SIMPLE_EXIT, epilog
+from oura_stats.db.participants import INVITE_DAYS, Registry, check_name
+from oura_stats.db.target import Target
+from oura_stats.errors import EXIT_OK, ConfigError
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "oura-stats accounts add p017 --db postgresql://study@db/oura",
+    "oura-stats accounts invite p018 --db postgresql://study@db/oura "
+    "--public-url https://enrol.example.org",
+    "oura-stats accounts list --db postgresql://study@db/oura",
+    "oura-stats accounts remove p017 --db postgresql://study@db/oura --delete-data",
+]
+
+
+def add_accounts_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    accounts = add_command(
+        commands,
+        "accounts",
+        parents=parents,
+        help="a study's participants: enrol, invite, list, withdraw",
+        description="The participants of a study, kept in a PostgreSQL database (--db): "
+        "each has a name the study chose and the Oura account that consented.",
+        epilog=epilog(EXAMPLES, SIMPLE_EXIT),
+    )
+    actions = accounts.add_subparsers(dest="accounts_command", required=True, metavar="ACTION")
+    _add_list(actions, parents)
+    _add_invite(actions, parents)
+
+
+def _add_list(actions: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        actions,
+        "list",
+        parents=parents,
+        help="show every participant: Oura user id, enrolled, last day with data, state",
+        description="Every participant with their Oura user id, when they enrolled, the "
+        "last day with data and their state (ok, needs consent, withdrawn).",
+        epilog=epilog([EXAMPLES[2]], SIMPLE_EXIT),
+    )
+    add_db_option(parser, required=True)
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.set_defaults(handler=run_list)
+
+
+def _add_invite(actions: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        actions,
+        "invite",
+        parents=parents,
+        help="print a single-use enrolment link for a participant",
+        description="Print a link that enrols NAME when opened (served by `oura-stats "
+        "enroll`). It works once and expires; only a hash of it is stored.",
+        epilog=epilog([EXAMPLES[1]], SIMPLE_EXIT),
+    )
+    parser.add_argument("name", type=_name, metavar="NAME", help="the participant's name (p017)")
+    add_db_option(parser, required=True)
+    parser.add_argument(
+        "--public-url",
+        required=True,
+        metavar="URL",
+        help="the address participants reach `oura-stats enroll` at (https://…)",
+    )
+    parser.add_argument(
+        "--days",
+        type=float,
+        default=INVITE_DAYS,
+        metavar="DAYS",
+        help=f"how long the link works ({INVITE_DAYS:g} days)",
+    )
+    parser.set_defaults(handler=run_invite)
+
+
+def _name(text: str) -> str:
+    try:
+        return check_name(text)
+    except ConfigError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def study_target(args: argparse.Namespace) -> Target:
+    target = db_target(args)
+    if target is None or target.kind != "postgresql":
+        raise ConfigError("a study lives in PostgreSQL: pass --db postgresql://… (or OURA_STATS_DB)")
+    return target
+
+
+def public_url(text: str) -> str:
+    url = text.strip().rstrip("/")
+    if not url.startswith(("https://", "http://")):
+        raise ConfigError(f"--public-url {text!r} must start with https:// (or http://)")
+    return url
+
+
+def run_invite(args: argparse.Namespace) -> int:
+    if not 0 < args.days <= 365:
+        raise ConfigError("--days must be more than 0 and at most 365")
+    base = public_url(args.public_url)
+    with Registry(study_target(args)) as registry:
+        registry.create_tables()
+        secret = registry.invite(args.name, args.days)
+    sys.stdout.write(f"{base}/enroll/{secret}\n")
+    log.info("link for %s: works once, for %g days", args.name, args.days)
+    return EXIT_OK
+
+
+def run_list(args: argparse.Namespace) -> int:
+    with Registry(study_target(args)) as registry:
+        rows = [_row(p) for p in registry.all()]
+    if args.json:
+        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return EXIT_OK
+    header = ("NAME", "OURA USER ID", "ENROLLED", "LAST DAY", "STATE")
+    table = [header, *((r["name"], r["oura_user_id"] or "-", r["enrolled"], r["last_day"] or "-",
+                        r["state"]) for r in rows)]
+    widths = [max(len(str(line[i])) for line in table) for i in range(len(header))]
+    for line in table:
+        sys.stdout.write("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)))
+        sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _row(participant: Any) -> dict[str, Any]:
+    return {
+        "name": participant.name,
+        "oura_user_id": participant.oura_user_id,
+        "enrolled": participant.enrolled_at.date().isoformat(),
+        "last_day": None,
+        "state": participant.state,
+    }
+
+
+ENROL_EXAMPLES = [
+    "oura-stats enroll --db postgresql://study@db/oura --public-url https://enrol.example.org "
+    "--host 0.0.0.0 --port 8080",
+]
