@@ -52,6 +52,14 @@ TABLES = (
 )
 
 
+class AlreadyEnrolled(ConfigError):
+    """The Oura user consenting is enrolled under another name already."""
+
+
+class LinkUsed(ConfigError):
+    """The enrolment link was used up (or expired) meanwhile."""
+
+
 @dataclass(frozen=True)
 class Participant:
     name: str
@@ -159,7 +167,7 @@ class Registry:
         cursor.execute("SELECT name FROM _participants WHERE oura_user_id = %s", (oura_user_id,))
         row = cursor.fetchone()
         if row is not None and row[0] != name:
-            raise ConfigError(
+            raise AlreadyEnrolled(
                 f"this Oura account is already enrolled as {row[0]!r}; one person can be "
                 f"enrolled once (remove {row[0]!r} first to rename them)"
             )
@@ -261,7 +269,7 @@ class Registry:
             )
             row = cursor.fetchone()
             if row is None:
-                raise ConfigError("this enrolment link was used or has expired")
+                raise LinkUsed("this enrolment link was used or has expired")
             yield str(row[0]), cursor
 
     def remove(self, name: str, cursor: Any) -> None:

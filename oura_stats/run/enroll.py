@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import requests
 
 from oura_stats.auth.oauth import TokenResponse, request_tokens
-from oura_stats.db.participants import Registry
+from oura_stats.db.participants import AlreadyEnrolled, LinkUsed, Registry
 from oura_stats.errors import OuraStatsError
 
 log = logging.getLogger(__name__)
@@ -196,9 +196,20 @@ class EnrolPages:
                 "<p>Nothing was stored. Please open your link again in a few minutes.</p>",
             )
         user_id = self.identify(tokens.access_token)
-        with self.registry.completing(state) as (name, cursor):
-            self.registry.enrol(name, user_id, cursor)
-            self.save(cursor, name, tokens)
+        try:
+            with self.registry.completing(state) as (name, cursor):
+                self.registry.enrol(name, user_id, cursor)
+                self.save(cursor, name, tokens)
+        except LinkUsed:
+            return NOT_VALID
+        except AlreadyEnrolled:
+            log.warning("enrolment of %s refused: that Oura user is enrolled already", name)
+            return Page(
+                409,
+                "You are already enrolled",
+                "<p>This Oura account is already enrolled in the study under another name, "
+                "so nothing was changed. Please tell the study team.</p>",
+            )
         log.info("enrolled participant %s", name)
         return Page(
             200,

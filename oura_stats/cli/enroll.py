@@ -1,0 +1,166 @@
+"""`oura-stats enroll`: serve the enrolment pages that invitation links lead to."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import threading
+import time
+from typing import Any
+
+from oura_stats.api.categories import BY_NAME
+from oura_stats.api.client import DEFAULT_BASE_URL, OuraClient, RequestStats
+from oura_stats.api.tokens import StaticToken
+from oura_stats.auth.credentials import Credentials
+from oura_stats.auth.oauth import TokenResponse, requested_scopes
+from oura_stats.auth.portals import NEW, PORTALS, portal_named, portal_of_token_url
+from oura_stats.cli.accounts import public_url, study_target
+from oura_stats.cli.argtypes import listen_port
+from oura_stats.cli.common import Subparsers, add_command
+from oura_stats.cli.fetch import add_db_option
+from oura_stats.cli.helptext import SERVICE_EXIT, epilog
+from oura_stats.db.participants import Registry
+from oura_stats.db.target import Target
+from oura_stats.errors import EXIT_OK, AuthError, ConfigError
+from oura_stats.run.enroll import Enrolment, EnrolPages, EnrolServer
+from oura_stats.run.homes import participant_credentials
+from oura_stats.run.service import install_stop_handlers, interrupted_code
+from oura_stats.scrub import remember
+
+log = logging.getLogger(__name__)
+
+EXAMPLES = [
+    "oura-stats enroll --db postgresql://study@db/oura --public-url https://enrol.example.org "
+    "--host 0.0.0.0 --port 8080",
+]
+NOTES = """notes:
+  Register <public-url>/callback as a redirect URI of the study's Oura application.
+  Serve it behind HTTPS (a reverse proxy or an Ingress): the pages set a Secure cookie
+  when --public-url is https, and carry secrets in their addresses."""
+
+
+def add_enroll_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        commands,
+        "enroll",
+        parents=parents,
+        help="serve the enrolment pages that `accounts invite` links lead to",
+        description="Serve the pages a participant opens from their invitation link: they "
+        "are sent to Oura's consent page, and their tokens are stored under their name.",
+        epilog=epilog(EXAMPLES, SERVICE_EXIT, notes=NOTES),
+    )
+    add_db_option(parser, required=True)
+    add = parser.add_argument
+    add("--public-url", required=True, metavar="URL", help="the address participants reach")
+    add("--host", default="127.0.0.1", help="address to listen on (127.0.0.1)")
+    add("--port", type=listen_port, default=8080, help="port to listen on (8080)")
+    add("--client-id", metavar="ID", help="the study's Oura application (env OURA_CLIENT_ID)")
+    add("--client-secret", metavar="SECRET", help="its secret (env OURA_CLIENT_SECRET)")
+    add("--portal", choices=tuple(PORTALS), help="where the application was created (new)")
+    add("--scopes", metavar="LIST", help="scopes to ask for (the portal's defaults)")
+    add("--auth-url", metavar="URL", help="OAuth2 consent page (env OURA_AUTH_URL)")
+    add("--token-url", metavar="URL", help="OAuth2 token endpoint (env OURA_TOKEN_URL)")
+    add("--base-url", metavar="URL", help="API base URL (env OURA_API_BASE_URL)")
+    add("--plain-tokens", action="store_true", help="store tokens unencrypted (no key)")
+    parser.set_defaults(handler=run_enroll)
+
+
+def _setting(args: argparse.Namespace, name: str, variable: str) -> str | None:
+    import os  # noqa: PLC0415 - only for the fallbacks below
+
+    value = getattr(args, name, None)
+    return str(value) if value else os.environ.get(variable) or None
+
+
+def enrolment_from_args(args: argparse.Namespace) -> Enrolment:
+    client_id = _setting(args, "client_id", "OURA_CLIENT_ID")
+    secret = _setting(args, "client_secret", "OURA_CLIENT_SECRET")
+    if not client_id or not secret:
+        raise ConfigError(
+            "the study's Oura application is needed: pass --client-id and --client-secret "
+            "(or set OURA_CLIENT_ID and OURA_CLIENT_SECRET)"
+        )
+    remember(secret)
+    portal = portal_named(args.portal) if args.portal else NEW
+    token_url = _setting(args, "token_url", "OURA_TOKEN_URL")
+    return Enrolment(
+        public_url=public_url(args.public_url),
+        client_id=client_id,
+        client_secret=secret,
+        authorize_url=_setting(args, "auth_url", "OURA_AUTH_URL") or portal.authorize_url,
+        token_urls=(token_url,) if token_url else (portal.token_url,),
+        scopes=requested_scopes(args.scopes, portal),
+    )
+
+
+def token_sink(target: Target, settings: Enrolment, *, plain: bool) -> Any:
+    def save(_cursor: Any, name: str, tokens: TokenResponse) -> None:
+        if tokens.refresh_token is None:
+            raise AuthError("Oura issued no refresh token")
+        now = time.time()
+        credentials = Credentials(
+            client_id=settings.client_id,
+            client_secret=settings.client_secret,
+            token_url=settings.token_urls[0],
+            access_token=tokens.access_token,
+            refresh_token=tokens.refresh_token,
+            obtained_at=now,
+            expires_at=now + tokens.expires_in,
+            scopes=tokens.scopes if tokens.scopes is not None else settings.scopes,
+            portal_name=portal_of_token_url(settings.token_urls[0]).name,
+        )
+        store = participant_credentials(target, name, plain_tokens=plain)
+        try:
+            store.save(credentials)
+        finally:
+            store.close()
+
+    return save
+
+
+def identifier(base_url: str) -> Any:
+    def identify(access_token: str) -> str:
+        remember(access_token)
+        client = OuraClient(base_url, StaticToken(access_token), pool_size=1)
+        try:
+            info = client.get_object(BY_NAME["personal_info"].path, RequestStats())
+        finally:
+            client.close()
+        user = str(info.get("id") or "")
+        if not user:
+            raise AuthError("Oura's personal_info carried no user id")
+        return user
+
+    return identify
+
+
+def run_enroll(args: argparse.Namespace) -> int:
+    target = study_target(args)
+    settings = enrolment_from_args(args)
+    participant_credentials(target, "", plain_tokens=args.plain_tokens).close()  # key check
+    base_url = _setting(args, "base_url", "OURA_API_BASE_URL") or DEFAULT_BASE_URL
+    stop = threading.Event()
+    received = install_stop_handlers(stop)
+    with Registry(target) as registry:
+        registry.create_tables()
+        pages = EnrolPages(
+            settings,
+            registry,
+            token_sink(target, settings, plain=args.plain_tokens),
+            identifier(base_url),
+        )
+        try:
+            server = EnrolServer((args.host, args.port), pages)
+        except OSError as error:
+            raise ConfigError(
+                f"cannot listen on {args.host}:{args.port} ({error.strerror}); pick another --port"
+            ) from None
+        with server:
+            host, port = server.server_address[:2]
+            log.warning("enrolment pages on http://%s:%s (public: %s)", host, port,
+                        settings.public_url)
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            stop.wait()
+            server.shutdown()
+    return interrupted_code(EXIT_OK, received)

@@ -1,0 +1,128 @@
+"""The application's request budget, shared by every process of a study through PostgreSQL.
+
+Oura limits an application as a whole (all its users' tokens together), besides each
+token. Every process collecting for a study claims requests from one sliding window kept
+in `_app_requests`: a claim is a row (when, how many), granted only while the window's sum
+stays within the limit, under a transaction-level advisory lock so that two processes
+never both take the last requests. Claims are made in small blocks, so the database is
+asked once per block, not once per request.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from oura_stats.api.ratelimit import Pacer
+from oura_stats.db.pgconn import connect, errors
+from oura_stats.db.pgstate import create_tables
+from oura_stats.errors import ConfigError, StopRequested
+
+TABLE = (
+    "CREATE TABLE IF NOT EXISTS _app_requests (\n"
+    "  claimed_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),\n"
+    "  requests INTEGER NOT NULL\n"
+    ")",
+    "CREATE INDEX IF NOT EXISTS _app_requests_claimed_at ON _app_requests (claimed_at)",
+)
+_LOCK = 4242_0017
+BLOCK = 10
+
+
+@dataclass(frozen=True)
+class Budget:
+    requests: int
+    seconds: float
+
+    def __str__(self) -> str:
+        return f"{self.requests}/{self.seconds:g}"
+
+
+DEFAULT_BUDGET = Budget(5000, 300.0)
+
+
+def parse_budget(text: str) -> Budget:
+    """`REQUESTS/SECONDS`, e.g. 5000/300."""
+    found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*", text)
+    if not found or int(found[1]) < 1 or float(found[2]) <= 0:
+        raise ConfigError(
+            f"--app-budget {text!r}: use REQUESTS/SECONDS with both above 0, e.g. 5000/300"
+        )
+    return Budget(int(found[1]), float(found[2]))
+
+
+class SharedBudget:
+    """A `Pacer` whose requests also come out of the study's shared budget."""
+
+    def __init__(
+        self,
+        url: str,
+        display: str,
+        budget: Budget,
+        local: Pacer | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._url, self._display, self.budget = url, display, budget
+        self._local = local or Pacer()
+        self._block = max(1, min(BLOCK, budget.requests // 20 or 1))
+        self._left = 0
+        self._lock = threading.Lock()
+        self._conn: Any = None
+        self._sleep = sleep
+        self.claims = 0  # database round trips, for tests and the benchmark
+
+    def acquire(self, stop: threading.Event) -> None:
+        self._local.acquire(stop)
+        with self._lock:
+            while self._left == 0:
+                wait = self._claim()
+                if wait > 0 and stop.wait(wait):
+                    raise StopRequested("stopped while waiting for the application's budget")
+            self._left -= 1
+
+    def pause(self, seconds: float) -> None:
+        self._local.pause(seconds)
+
+    def _claim(self) -> float:
+        """Take a block of requests (0.0), or say how long until the window has room."""
+        with errors(self._display):
+            conn = self._connection()
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK,))
+                window = f"{self.budget.seconds} seconds"
+                used, oldest = conn.execute(
+                    "SELECT coalesce(sum(requests), 0), min(claimed_at) FROM _app_requests "
+                    "WHERE claimed_at > clock_timestamp() - %s::interval",
+                    (window,),
+                ).fetchone()
+                room = self.budget.requests - int(used)
+                if room <= 0:
+                    wait = conn.execute(
+                        "SELECT extract(epoch FROM %s::timestamptz + %s::interval "
+                        "- clock_timestamp())",
+                        (oldest, window),
+                    ).fetchone()[0]
+                    return max(0.05, float(wait))
+                take = min(room, self._block)
+                conn.execute("INSERT INTO _app_requests (requests) VALUES (%s)", (take,))
+                conn.execute(
+                    "DELETE FROM _app_requests WHERE claimed_at < clock_timestamp() - %s::interval",
+                    (window,),
+                )
+        self.claims += 1
+        self._left = take
+        return 0.0
+
+    def _connection(self) -> Any:
+        if self._conn is None or self._conn.closed:
+            self._conn = connect(self._url, self._display)
+            create_tables(self._conn, TABLE)
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
