@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,37 +53,44 @@ def parse_budget(text: str) -> Budget:
     return Budget(int(found[1]), float(found[2]))
 
 
-class SharedBudget:
-    """A `Pacer` whose requests also come out of the study's shared budget."""
+class TokenPacer:
+    """One participant's pacing: their token's own limits and 429 pauses (a `Pacer`), and
+    the study's shared budget. A 429 for one participant pauses only them."""
 
-    def __init__(
-        self,
-        url: str,
-        display: str,
-        budget: Budget,
-        local: Pacer | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
+    def __init__(self, shared: SharedBudget) -> None:
+        self._shared = shared
+        self._own = Pacer()
+
+    def acquire(self, stop: threading.Event) -> None:
+        self._own.acquire(stop)
+        self._shared.take(stop)
+
+    def pause(self, seconds: float) -> None:
+        self._own.pause(seconds)
+
+
+class SharedBudget:
+    """The study's request budget, claimed from the database in blocks."""
+
+    def __init__(self, url: str, display: str, budget: Budget) -> None:
         self._url, self._display, self.budget = url, display, budget
-        self._local = local or Pacer()
         self._block = max(1, min(BLOCK, budget.requests // 20 or 1))
         self._left = 0
         self._lock = threading.Lock()
         self._conn: Any = None
-        self._sleep = sleep
         self.claims = 0  # database round trips, for tests and the benchmark
 
-    def acquire(self, stop: threading.Event) -> None:
-        self._local.acquire(stop)
+    def pacer(self) -> TokenPacer:
+        return TokenPacer(self)
+
+    def take(self, stop: threading.Event) -> None:
+        """One request from the budget, waiting while the window is full."""
         with self._lock:
             while self._left == 0:
                 wait = self._claim()
                 if wait > 0 and stop.wait(wait):
                     raise StopRequested("stopped while waiting for the application's budget")
             self._left -= 1
-
-    def pause(self, seconds: float) -> None:
-        self._local.pause(seconds)
 
     def _claim(self) -> float:
         """Take a block of requests (0.0), or say how long until the window has room."""
