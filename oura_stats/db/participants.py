@@ -272,9 +272,36 @@ class Registry:
                 raise LinkUsed("this enrolment link was used or has expired")
             yield str(row[0]), cursor
 
-    def remove(self, name: str, cursor: Any) -> None:
-        cursor.execute("DELETE FROM _invites WHERE name = %s", (name,))
-        cursor.execute("DELETE FROM _participants WHERE name = %s", (name,))
+    def withdraw(self, name: str, *, delete_data: bool) -> dict[str, int]:
+        """Mark `name` withdrawn and forget their tokens and open links; with `delete_data`
+        also delete their rows from every table that has an `account` column, and their
+        Oura user id, all in one transaction. Returns {table: rows deleted}."""
+        self.get(name)
+        removed: dict[str, int] = {}
+        with self._tx() as cursor:
+            cursor.execute("DELETE FROM _invites WHERE name = %s", (name,))
+            tables = ["_credentials"]
+            if delete_data:
+                cursor.execute(
+                    "SELECT c.table_name FROM information_schema.columns c "
+                    "JOIN information_schema.tables t USING (table_schema, table_name) "
+                    "WHERE c.table_schema = current_schema() AND c.column_name = 'account' "
+                    "AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
+                )
+                tables = [row[0] for row in cursor.fetchall()]
+            for table in tables:
+                if not _exists(cursor, table):
+                    continue
+                cursor.execute(f'DELETE FROM "{table}" WHERE account = %s', (name,))
+                if cursor.rowcount:
+                    removed[table] = cursor.rowcount
+            forget = ", oura_user_id = NULL" if delete_data else ""
+            cursor.execute(
+                "UPDATE _participants SET state = 'withdrawn', state_since = now(), "
+                f"failing_since = NULL, last_error = NULL{forget} WHERE name = %s",
+                (name,),
+            )
+        return removed
 
     @contextmanager
     def transaction(self) -> Iterator[Any]:
@@ -285,3 +312,8 @@ class Registry:
 _COLUMNS = (
     "name, oura_user_id, enrolled_at, state, state_since, failing_since, last_error, paused_until"
 )
+
+
+def _exists(cursor: Any, table: str) -> bool:
+    cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{table}"',))
+    return bool(cursor.fetchone()[0])

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from html import escape
 
 from oura_stats.db.adherence import SILENT_DAYS, SLEEP_WINDOW, Adherence
+from oura_stats.monitor.adherence import needs_attention
 
 STYLE = """
 body{font:14px/1.4 system-ui,sans-serif;margin:0;padding:16px;color:#1d2433;background:#fff}
@@ -45,19 +46,9 @@ def order(rows: Sequence[Adherence], today: dt.date) -> list[Adherence]:
     """Those to look at first (silent, needing consent, failing), then by name."""
 
     def key(row: Adherence) -> tuple[int, int, str]:
-        return (0 if attention(row, today) else 1, -(row.silent_days(today) or 10**6), row.name)
+        return (0 if needs_attention(row, today) else 1, -(row.silent_days(today) or 10**6), row.name)
 
     return sorted(rows, key=key)
-
-
-def attention(row: Adherence, today: dt.date) -> bool:
-    silent = row.silent_days(today)
-    return (
-        row.participant.state == "needs consent"
-        or row.participant.failing_since is not None
-        or silent is None
-        or silent >= SILENT_DAYS
-    ) and row.participant.state != "withdrawn"
 
 
 def strip(row: Adherence, today: dt.date, days: int) -> str:
@@ -102,13 +93,13 @@ def render_row(row: Adherence, today: dt.date) -> str:
         f"<td>{strip(row, today, 30)}</td>",
         f"<td>{strip(row, today, 90)}</td>",
     ]
-    marked = ' class="attention"' if attention(row, today) else ""
+    marked = ' class="attention"' if needs_attention(row, today) else ""
     return f"<tr{marked}>{''.join(cells)}</tr>"
 
 
 def render_cohort(rows: Sequence[Adherence], today: dt.date, built: dt.datetime) -> str:
     ordered = order(rows, today)
-    quiet = sum(1 for row in ordered if attention(row, today))
+    quiet = sum(1 for row in ordered if needs_attention(row, today))
     head = (
         "<tr><th>Participant</th><th>State</th><th>Last data</th>"
         f"<th>Nights missing (last {SLEEP_WINDOW})</th><th>Last 30 days</th>"
