@@ -16,12 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from oura_stats.demo.api_rules import Response, detail_response
+from oura_stats.demo.api_rules import Response, detail_response, json_response
 from oura_stats.demo.history import make_history
 from oura_stats.demo.httpd import Listener
 from oura_stats.demo.server import FakeOura
 
 DATED = ("timestamp", "day", "start_day", "bedtime_end")
+TOKEN_PATH = "/oauth/token"
 
 
 @dataclass
@@ -124,7 +125,15 @@ class CohortOura:
             member = self.by_user.get(user) if user else None
         return member
 
+    def revoke(self, member: Member) -> None:
+        """The participant removed the study's app in Oura: their token stops working."""
+        self.by_token.pop(member.token, None)
+        self.by_user.pop(member.user_id, None)
+
     def respond(self, method: str, target: str, authorization: str | None) -> Response:
+        if method == "POST" and target.split("?")[0].endswith(TOKEN_PATH):
+            # The demo's tokens cannot be refreshed: a refused one stays refused.
+            return json_response(400, {"error": "invalid_grant"})
         member = self.member_of(authorization)
         if member is None:
             detail = "Not authenticated" if not authorization else "Invalid or expired token"
