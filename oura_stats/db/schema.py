@@ -168,9 +168,11 @@ def schema_text(dialect: str) -> str:
 
 def upsert_clause(category: Category, columns: Sequence[str]) -> str:
     """The ON CONFLICT clause that lets the newest row of a key win (both dialects)."""
-    updates = [f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in category.key]
+    # A study's tables are keyed by participant first (see `studykey.py`).
+    key = ("account", *category.key) if "account" in columns else category.key
+    updates = [f"{quote(c)} = excluded.{quote(c)}" for c in columns if c not in key]
     action = f"DO UPDATE SET {', '.join(updates)}" if updates else "DO NOTHING"
-    return f"ON CONFLICT ({', '.join(map(quote, category.key))}) {action}"
+    return f"ON CONFLICT ({', '.join(map(quote, key))}) {action}"
 
 
 def save_state_statement(mark: str, moment: str) -> str:
