@@ -23,7 +23,7 @@ from oura_stats import __version__
 from oura_stats.api.decode import shared_floats
 from oura_stats.api.neterrors import READ_TIMEOUT
 from oura_stats.api.neterrors import describe as _describe
-from oura_stats.api.ratelimit import Pacer
+from oura_stats.api.ratelimit import Pacer, Pacing
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.errors import (
     ApiError,
@@ -88,7 +88,7 @@ class OuraClient:
         base_url: str,
         tokens: TokenProvider,
         *,
-        pacer: Pacer | None = None,
+        pacer: Pacing | None = None,
         retry: RetryPolicy | None = None,
         stop: threading.Event | None = None,
         pool_size: int = 10,
@@ -101,7 +101,7 @@ class OuraClient:
             )
         self.base_url = base_url.rstrip("/")
         self._tokens = tokens
-        self._pacer = pacer or Pacer()
+        self._pacer: Pacing = pacer or Pacer()
         self._retry = retry or RetryPolicy()
         self._timeout = (min(CONNECT_TIMEOUT, timeout), timeout)
         self._stop = stop or threading.Event()

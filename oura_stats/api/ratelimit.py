@@ -6,12 +6,21 @@ import collections
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from oura_stats.errors import StopRequested
 
 # Oura's published budget (spec FAQ): 5,000 requests per 5 minutes.
 DEFAULT_LIMIT = 5000
 DEFAULT_WINDOW_SECONDS = 300.0
+
+
+class Pacing(Protocol):
+    """What the client asks before each request, and tells after a 429."""
+
+    def acquire(self, stop: threading.Event) -> None: ...
+
+    def pause(self, seconds: float) -> None: ...
 
 
 class Pacer:

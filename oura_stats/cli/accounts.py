@@ -94,7 +94,9 @@ def _name(text: str) -> str:
 def study_target(args: argparse.Namespace) -> Target:
     target = db_target(args)
     if target is None or target.kind != "postgresql":
-        raise ConfigError("a study lives in PostgreSQL: pass --db postgresql://… (or OURA_STATS_DB)")
+        raise ConfigError(
+            "a study lives in PostgreSQL: pass --db postgresql://… (or OURA_STATS_DB)"
+        )
     return target
 
 
@@ -124,8 +126,13 @@ def run_list(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
     header = ("NAME", "OURA USER ID", "ENROLLED", "LAST DAY", "STATE")
-    table = [header, *((r["name"], r["oura_user_id"] or "-", r["enrolled"], r["last_day"] or "-",
-                        r["state"]) for r in rows)]
+    table = [
+        header,
+        *(
+            (r["name"], r["oura_user_id"] or "-", r["enrolled"], r["last_day"] or "-", r["state"])
+            for r in rows
+        ),
+    ]
     widths = [max(len(str(line[i])) for line in table) for i in range(len(header))]
     for line in table:
         sys.stdout.write("  ".join(str(v).ljust(w) for v, w in zip(line, widths, strict=True)))

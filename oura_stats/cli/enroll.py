@@ -157,8 +157,9 @@ def run_enroll(args: argparse.Namespace) -> int:
             ) from None
         with server:
             host, port = server.server_address[:2]
-            log.warning("enrolment pages on http://%s:%s (public: %s)", host, port,
-                        settings.public_url)
+            log.warning(
+                "enrolment pages on http://%s:%s (public: %s)", host, port, settings.public_url
+            )
             thread = threading.Thread(target=server.serve_forever, daemon=True)
             thread.start()
             stop.wait()

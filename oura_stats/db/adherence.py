@@ -79,12 +79,12 @@ def adherence(conn: Any, participants: Iterable[Participant], today: dt.date) ->
         if not _has_account_column(conn, table):
             continue
         for name, last in conn.execute(
-            f"SELECT account, max({day}) FROM {table} GROUP BY account"  # noqa: S608
+            f"SELECT account, max({day}) FROM {table} GROUP BY account"
         ).fetchall():
             if name in found:
                 found[name].last[kind] = last
         for name, seen in conn.execute(
-            f"SELECT DISTINCT account, {day} FROM {table} WHERE {column} >= %s",  # noqa: S608
+            f"SELECT DISTINCT account, {day} FROM {table} WHERE {column} >= %s",
             (since,),
         ).fetchall():
             if name in found:

@@ -45,8 +45,7 @@ def key_by_account(conn: Any) -> list[str]:
             f"ALTER TABLE {table} ADD COLUMN {ACCOUNT} TEXT NOT NULL DEFAULT '{SOLE_ACCOUNT}'"
         )
         constraint = conn.execute(
-            "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) "
-            "AND contype = 'p'",
+            "SELECT conname FROM pg_constraint WHERE conrelid = to_regclass(%s) AND contype = 'p'",
             (table,),
         ).fetchone()
         if constraint is not None:

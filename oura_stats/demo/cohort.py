@@ -131,7 +131,7 @@ class CohortOura:
         self.by_user.pop(member.user_id, None)
 
     def respond(self, method: str, target: str, authorization: str | None) -> Response:
-        if method == "POST" and target.split("?")[0].endswith(TOKEN_PATH):
+        if method == "POST" and target.split("?", maxsplit=1)[0].endswith(TOKEN_PATH):
             # The demo's tokens cannot be refreshed: a refused one stays refused.
             return json_response(400, {"error": "invalid_grant"})
         member = self.member_of(authorization)

@@ -92,4 +92,3 @@ def run_study_demo(
     write_cohort_report(db, out, end)
     log.info("demo: done in %.1f s; open %s in a browser", time.monotonic() - began, out)
     return code
-

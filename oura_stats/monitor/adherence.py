@@ -67,8 +67,10 @@ def as_table(rows: Sequence[Adherence], today: dt.date) -> str:
         for line in lines
     )
     flagged = sum(1 for row in rows if needs_attention(row, today))
-    return f"{text}\n\n{flagged} of {len(rows)} need attention (!): silent {SILENT_DAYS}+ days, " \
+    return (
+        f"{text}\n\n{flagged} of {len(rows)} need attention (!): silent {SILENT_DAYS}+ days, "
         "failing or needing consent\n"
+    )
 
 
 def _day(day: dt.date | None) -> str:
@@ -83,8 +85,10 @@ def metric_lines(rows: Sequence[Adherence], today: dt.date) -> list[str]:
     ]
     for row in rows:
         silent = row.silent_days(today)
-        out.append(f'oura_stats_participant_days_since_data{_labels(row)} '
-                   f"{-1 if silent is None else silent}")
+        out.append(
+            f"oura_stats_participant_days_since_data{_labels(row)} "
+            f"{-1 if silent is None else silent}"
+        )
     out += [
         "# HELP oura_stats_participant_nights_missing Nights without sleep data in the "
         f"last {SLEEP_WINDOW} days.",

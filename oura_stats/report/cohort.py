@@ -9,8 +9,8 @@ One self-contained file: inline style, no script, nothing fetched.
 
 from __future__ import annotations
 
-import datetime as dt
 import base64
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from html import escape
@@ -46,7 +46,11 @@ def order(rows: Sequence[Adherence], today: dt.date) -> list[Adherence]:
     """Those to look at first (silent, needing consent, failing), then by name."""
 
     def key(row: Adherence) -> tuple[int, int, str]:
-        return (0 if needs_attention(row, today) else 1, -(row.silent_days(today) or 10**6), row.name)
+        return (
+            0 if needs_attention(row, today) else 1,
+            -(row.silent_days(today) or 10**6),
+            row.name,
+        )
 
     return sorted(rows, key=key)
 
@@ -88,7 +92,7 @@ def render_row(row: Adherence, today: dt.date) -> str:
     cells = [
         f"<td><b>{escape(p.name)}</b></td>",
         f'<td><span class="state{state_class}">{escape(p.state)}</span></td>',
-        f"<td>{last.isoformat() if last else '–'} ({since})</td>",
+        f"<td>{last.isoformat() if last else 'none'} ({since})</td>",
         f"<td>{row.missing_sleep(today)}</td>",
         f"<td>{strip(row, today, 30)}</td>",
         f"<td>{strip(row, today, 90)}</td>",

@@ -103,7 +103,9 @@ def run_cohort_round(settings: Settings, cohort: Cohort, stop: threading.Event) 
             for participant in chosen:
                 if stop.is_set():
                     break
-                counts[collect_one(settings, cohort, registry, participant, pacer, stop)] += 1
+                counts[
+                    collect_one(settings, cohort, registry, participant, pacer=pacer, stop=stop)
+                ] += 1
         finally:
             pacer.close()
     log.info(
@@ -122,6 +124,7 @@ def collect_one(
     cohort: Cohort,
     registry: Registry,
     participant: Participant,
+    *,
     pacer: SharedBudget,
     stop: threading.Event,
 ) -> str:

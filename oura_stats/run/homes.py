@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from oura_stats.auth.seam import CredentialStore, FileCredentials
 from oura_stats.db.mirror import db_resources
@@ -18,6 +18,9 @@ from oura_stats.store.lock import RunLock
 from oura_stats.store.rowhome import CsvRows, RowHome
 from oura_stats.store.seam import CursorStore, FileCursors, FileLocks, Locks
 from oura_stats.store.statehome import folder_state, move_seed_state
+
+if TYPE_CHECKING:
+    from oura_stats.db.pgcredentials import PgCredentials
 
 SOLE_ACCOUNT = "default"  # the account of a one-person database (a cohort names each)
 
@@ -105,3 +108,16 @@ def credential_store(
 
     sealer = Sealer.from_environment(plain_allowed=plain_tokens)
     return PgCredentials(target.url, target.display, SOLE_ACCOUNT, sealer)
+
+
+def participant_credentials(
+    target: Target | None, name: str, *, plain_tokens: bool = False
+) -> PgCredentials:
+    """A study participant's credentials (their row of the database's credentials table)."""
+    if target is None or target.url is None:
+        raise ConfigError("a study keeps its participants in PostgreSQL: --db postgresql://…")
+    from oura_stats.db.pgcredentials import PgCredentials  # noqa: PLC0415 - the postgres extra
+    from oura_stats.db.sealing import Sealer  # noqa: PLC0415
+
+    sealer = Sealer.from_environment(plain_allowed=plain_tokens)
+    return PgCredentials(target.url, target.display, name, sealer)

@@ -14,6 +14,7 @@ from pathlib import Path
 from oura_stats.api.categories import BY_NAME, CATEGORIES, Category
 from oura_stats.api.client import Document, OuraClient, RequestStats, RetryPolicy
 from oura_stats.api.neterrors import READ_TIMEOUT
+from oura_stats.api.ratelimit import Pacing
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.db.commits import CommitLog
@@ -77,6 +78,7 @@ class Settings:
     retries: int = RetryPolicy.attempts - 1  # of a request that failed for a passing reason
     observer: RunObserver = NO_OBSERVER  # progress on a terminal
     demo: bool = False  # the demo's synthetic account (it has no real account's id)
+    pacer: Pacing | None = None  # a study's participant: their token's and the app's budget
 
 
 def run_round(
@@ -136,6 +138,7 @@ def _locked_round(
         pool_size=settings.concurrency + 2,
         retry=RetryPolicy(attempts=settings.retries + 1),
         timeout=settings.timeout,
+        pacer=settings.pacer,
     )
     try:
         collector = Collector(client, state, config, stop=stop)
