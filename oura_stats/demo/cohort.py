@@ -22,7 +22,7 @@ from oura_stats.demo.httpd import Listener
 from oura_stats.demo.server import FakeOura
 
 DATED = ("timestamp", "day", "start_day", "bedtime_end")
-TOKEN_PATH = "/oauth/token"
+TOKEN_PATH = "/oauth/token"  # noqa: S105 - a path, not a secret
 
 
 @dataclass
