@@ -12,11 +12,13 @@ from collections.abc import Sequence
 
 from oura_stats import __version__
 from oura_stats.cli import envopts
+from oura_stats.cli.accounts import add_accounts_command
 from oura_stats.cli.auth import add_auth_command
 from oura_stats.cli.categories import add_categories_command
 from oura_stats.cli.common import add_output_options, log_level, output_parent
 from oura_stats.cli.db import add_db_command
 from oura_stats.cli.demo import add_demo_command
+from oura_stats.cli.enroll import add_enroll_command
 from oura_stats.cli.fetch import add_fetch_command
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.report import add_report_command
@@ -99,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_db_command(commands, parents)
     add_report_command(commands, parents)
     add_demo_command(commands, parents)
+    add_accounts_command(commands, parents)
+    add_enroll_command(commands, parents)
     envopts.name_variables(parser)
     return parser
 
