@@ -111,16 +111,21 @@ def logout(
     if revoke_first:
         with requests.Session() as session:
             provider = OAuthTokenProvider(path, token_url=token_url, session=session)
-            _revoke(provider, session, revoke_url)
+            revoke_grant(provider, session, revoke_url)
     with credentials_lock(path), contextlib.suppress(FileNotFoundError):
         path.unlink()
     log.info("logged out: deleted %s", path)
 
 
-def _revoke(
-    provider: OAuthTokenProvider, session: requests.Session, revoke_url: str | None
+def revoke_grant(
+    provider: OAuthTokenProvider,
+    session: requests.Session,
+    revoke_url: str | None,
+    *,
+    kept: str = "the credentials file was kept (retry, or run `auth logout --no-revoke`)",
 ) -> None:
-    keep = "; the credentials file was kept (retry, or run `auth logout --no-revoke`)"
+    """Ask Oura to end the grant; AuthError (saying what was `kept`) when it cannot be asked."""
+    keep = f"; {kept}"
     credentials = provider.credentials()
     token = ""
     if credentials.portal is not NEW:  # legacy revokes an access token: a live one

@@ -5,15 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from typing import Any
 
+from oura_stats.api.client import DEFAULT_BASE_URL
+from oura_stats.cli.auth import add_credential_options, add_login_options, login_request
 from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import SIMPLE_EXIT, epilog
 from oura_stats.db.participants import INVITE_DAYS, Registry, check_name
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_OK, ConfigError
+from oura_stats.run.participants import add_participant, remove_participant
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +41,58 @@ def add_accounts_command(commands: Subparsers, parents: list[argparse.ArgumentPa
         epilog=epilog(EXAMPLES, SIMPLE_EXIT),
     )
     actions = accounts.add_subparsers(dest="accounts_command", required=True, metavar="ACTION")
+    _add_add(actions, parents)
     _add_list(actions, parents)
+    _add_remove(actions, parents)
     _add_invite(actions, parents)
+
+
+def _add_add(actions: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        actions,
+        "add",
+        parents=parents,
+        help="enrol a participant here: they sign in to Oura and approve (as `auth login`)",
+        description="Run Oura's consent for one participant at this computer (the same flow "
+        "as `auth login`) and store their tokens under NAME in the database. One Oura "
+        "account can be enrolled under one name only.",
+        epilog=epilog([EXAMPLES[0]], SIMPLE_EXIT),
+    )
+    parser.add_argument("name", type=_name, metavar="NAME", help="the participant's name (p017)")
+    add_db_option(parser, required=True)
+    add_login_options(parser)
+    add_credential_options(parser)
+    parser.add_argument("--base-url", metavar="URL", help="API base URL (env OURA_API_BASE_URL)")
+    parser.add_argument(
+        "--plain-tokens", action="store_true", help="store tokens unencrypted (no key)"
+    )
+    parser.set_defaults(handler=run_add)
+
+
+def _add_remove(actions: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
+    parser = add_command(
+        actions,
+        "remove",
+        parents=parents,
+        help="withdraw a participant: revoke their grant at Oura, optionally delete their data",
+        description="Revoke NAME's grant at Oura and forget their tokens; they are listed as "
+        "withdrawn. With --delete-data, every row of theirs is deleted from every table, "
+        "in one transaction, and what was removed is logged.",
+        epilog=epilog([EXAMPLES[3]], SIMPLE_EXIT),
+    )
+    parser.add_argument("name", type=_name, metavar="NAME", help="the participant's name")
+    add_db_option(parser, required=True)
+    parser.add_argument(
+        "--delete-data", action="store_true", help="also delete all their rows (withdrawal)"
+    )
+    parser.add_argument(
+        "--no-revoke", action="store_true", help="do not ask Oura to revoke the grant first"
+    )
+    parser.add_argument("--revoke-url", metavar="URL", help="revoke endpoint (env OURA_REVOKE_URL)")
+    parser.add_argument(
+        "--plain-tokens", action="store_true", help="their tokens were stored unencrypted"
+    )
+    parser.set_defaults(handler=run_remove)
 
 
 def _add_list(actions: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
@@ -107,6 +161,32 @@ def public_url(text: str) -> str:
     return url
 
 
+def run_add(args: argparse.Namespace) -> int:
+    add_participant(
+        study_target(args),
+        args.name,
+        login_request(args),
+        args.base_url or os.environ.get("OURA_API_BASE_URL") or DEFAULT_BASE_URL,
+        manual=args.manual,
+        open_browser=not (args.no_browser or args.manual),
+        timeout=args.timeout,
+        plain_tokens=args.plain_tokens,
+    )
+    return EXIT_OK
+
+
+def run_remove(args: argparse.Namespace) -> int:
+    remove_participant(
+        study_target(args),
+        args.name,
+        delete_data=args.delete_data,
+        revoke_first=not args.no_revoke,
+        revoke_url=args.revoke_url or os.environ.get("OURA_REVOKE_URL") or None,
+        plain_tokens=args.plain_tokens,
+    )
+    return EXIT_OK
+
+
 def run_invite(args: argparse.Namespace) -> int:
     if not 0 < args.days <= 365:
         raise ConfigError("--days must be more than 0 and at most 365")
@@ -148,9 +228,3 @@ def _row(participant: Any) -> dict[str, Any]:
         "last_day": None,
         "state": participant.state,
     }
-
-
-ENROL_EXAMPLES = [
-    "oura-stats enroll --db postgresql://study@db/oura --public-url https://enrol.example.org "
-    "--host 0.0.0.0 --port 8080",
-]

@@ -170,7 +170,15 @@ def _add_login(actions: Subparsers) -> None:
         "that `fetch` and `service` then refresh on their own.",
         epilog=LOGIN_EPILOG + AUTH_FOOTER,
     )
-    add = login_parser.add_argument
+    add_login_options(login_parser)
+    add_output_options(login_parser)
+    add_credential_options(login_parser)
+    login_parser.set_defaults(handler=run_login)
+
+
+def add_login_options(parser: argparse.ArgumentParser) -> None:
+    """The options of the authorization-code flow (`auth login`, `accounts add`)."""
+    add = parser.add_argument
     add("--client-id", metavar="ID", help="your Oura application's client id (env OURA_CLIENT_ID)")
     add(
         "--client-secret",
@@ -216,9 +224,6 @@ def _add_login(actions: Subparsers) -> None:
         metavar="SECONDS",
         help=f"how long to wait for the redirect (default {LOGIN_TIMEOUT:.0f})",
     )
-    add_output_options(login_parser)
-    add_credential_options(login_parser)
-    login_parser.set_defaults(handler=run_login)
 
 
 TOKEN_ENV = ("OURA_PERSONAL_ACCESS_TOKEN", "OURA_ACCESS_TOKEN")
@@ -281,28 +286,7 @@ def _client_secret(args: argparse.Namespace) -> str:
 
 
 def run_login(args: argparse.Namespace) -> int:
-    client_id = _env(args, "client_id", "OURA_CLIENT_ID")
-    if not client_id:
-        raise ConfigError(
-            "no client id: pass --client-id or set OURA_CLIENT_ID (from your application "
-            "at developer.ouraring.com)"
-        )
-    portal = portal_named(args.portal)
-    token_url = _env(args, "token_url", "OURA_TOKEN_URL")
-    # --scope-prefix '' asks for plain names; an empty variable counts as unset.
-    prefix = (
-        args.scope_prefix if args.scope_prefix is not None else os.environ.get(SCOPE_ENV) or None
-    )
-    request = LoginRequest(
-        client_id=client_id,
-        client_secret=_client_secret(args),
-        scopes=requested_scopes(args.scopes, portal, prefix),
-        port=args.port,
-        authorize_url=_env(args, "auth_url", "OURA_AUTH_URL") or portal.authorize_url,
-        # The other portal's endpoint only if this one never took the code (see oauth.py).
-        token_urls=(token_url,) if token_url else (portal.token_url, portal.other.token_url),
-        portal=portal,
-    )
+    request = login_request(args)
     path, _ = resolve_path(args.credentials_file)
     with requests.Session() as session:
         login(
@@ -315,6 +299,32 @@ def run_login(args: argparse.Namespace) -> int:
             timeout=args.timeout,
         )
     return EXIT_OK
+
+
+def login_request(args: argparse.Namespace) -> LoginRequest:
+    """The authorization-code flow the login options describe (also `accounts add`)."""
+    client_id = _env(args, "client_id", "OURA_CLIENT_ID")
+    if not client_id:
+        raise ConfigError(
+            "no client id: pass --client-id or set OURA_CLIENT_ID (from your application "
+            "at developer.ouraring.com)"
+        )
+    portal = portal_named(args.portal)
+    token_url = _env(args, "token_url", "OURA_TOKEN_URL")
+    # --scope-prefix '' asks for plain names; an empty variable counts as unset.
+    prefix = (
+        args.scope_prefix if args.scope_prefix is not None else os.environ.get(SCOPE_ENV) or None
+    )
+    return LoginRequest(
+        client_id=client_id,
+        client_secret=_client_secret(args),
+        scopes=requested_scopes(args.scopes, portal, prefix),
+        port=args.port,
+        authorize_url=_env(args, "auth_url", "OURA_AUTH_URL") or portal.authorize_url,
+        # The other portal's endpoint only if this one never took the code (see oauth.py).
+        token_urls=(token_url,) if token_url else (portal.token_url, portal.other.token_url),
+        portal=portal,
+    )
 
 
 def run_status(args: argparse.Namespace) -> int:

@@ -8,9 +8,7 @@ import threading
 import time
 from typing import Any
 
-from oura_stats.api.categories import BY_NAME
-from oura_stats.api.client import DEFAULT_BASE_URL, OuraClient, RequestStats
-from oura_stats.api.tokens import StaticToken
+from oura_stats.api.client import DEFAULT_BASE_URL
 from oura_stats.auth.credentials import Credentials
 from oura_stats.auth.oauth import TokenResponse, requested_scopes
 from oura_stats.auth.portals import NEW, PORTALS, portal_named, portal_of_token_url
@@ -24,6 +22,7 @@ from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_OK, AuthError, ConfigError
 from oura_stats.run.enroll import Enrolment, EnrolPages, EnrolServer
 from oura_stats.run.homes import participant_credentials
+from oura_stats.run.identify import oura_user_id
 from oura_stats.run.service import install_stop_handlers, interrupted_code
 from oura_stats.scrub import remember
 
@@ -119,19 +118,7 @@ def token_sink(target: Target, settings: Enrolment, *, plain: bool) -> Any:
 
 
 def identifier(base_url: str) -> Any:
-    def identify(access_token: str) -> str:
-        remember(access_token)
-        client = OuraClient(base_url, StaticToken(access_token), pool_size=1)
-        try:
-            info = client.get_object(BY_NAME["personal_info"].path, RequestStats())
-        finally:
-            client.close()
-        user = str(info.get("id") or "")
-        if not user:
-            raise AuthError("Oura's personal_info carried no user id")
-        return user
-
-    return identify
+    return lambda access_token: oura_user_id(base_url, access_token)
 
 
 def run_enroll(args: argparse.Namespace) -> int:

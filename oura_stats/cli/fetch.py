@@ -25,6 +25,7 @@ from oura_stats.cli.common import Subparsers, add_category_option, add_command, 
 from oura_stats.cli.envopts import NO_ENVIRONMENT
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.progress import progress_for
+from oura_stats.cli.study import add_study_options, cohort_from_args, run_study
 from oura_stats.db.postgres import require_driver
 from oura_stats.db.target import Target, parse_target
 from oura_stats.errors import ConfigError
@@ -121,6 +122,7 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
         help="rewrite this HTML report (see `oura-stats report`) after each run",
     )
     add_credential_options(parser)
+    add_study_options(parser)
 
 
 def add_request_options(parser: argparse.ArgumentParser) -> None:
@@ -175,6 +177,11 @@ def db_target(args: argparse.Namespace) -> Target | None:
 
 def run_fetch(args: argparse.Namespace) -> int:
     settings = with_progress(settings_from_args(args), args)
+    cohort = cohort_from_args(args)
+    if cohort is not None:
+        stop = threading.Event()
+        received = install_stop_handlers(stop)
+        return interrupted_code(run_study(settings, cohort, stop), received)
     tokens = token_provider(args)
     stop = threading.Event()
     received = install_stop_handlers(stop)

@@ -20,6 +20,7 @@ from typing import Any
 
 from oura_stats.db.backend import first_line
 from oura_stats.db.postgres import INSTALL_HINT
+from oura_stats.db.studykey import key_by_account
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError, DatabaseError
 
@@ -127,6 +128,7 @@ class Registry:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext('oura-stats schema'))")
             for statement in TABLES:
                 cursor.execute(statement)
+            key_by_account(cursor)  # a one-person database becomes a study: migrate it
 
     def has_tables(self) -> bool:
         with self._tx() as cursor:

@@ -25,6 +25,7 @@ from oura_stats.db.pgstate import SAVE_CURSOR, STATE_TABLES, create_tables
 from oura_stats.db.postgres import PostgresDatabase
 from oura_stats.db.schema import column_type, quote
 from oura_stats.db.series import rebuild_series, with_local
+from oura_stats.db.studykey import ACCOUNT, is_study, key_by_account
 from oura_stats.store.flatten import Row
 from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
 from oura_stats.store.merge import MergeResult
@@ -90,7 +91,7 @@ class PgRows:
 
     def __init__(self, url: str, display: str, account: str) -> None:
         self.url, self.display, self.account = url, display, account
-        self._setup = open_mirror_serialised(url, display)
+        self._setup, self._connection = open_mirror_serialised(url, display)
         self._lock = threading.Lock()
 
     def store(self, category: Category) -> PgCategoryStore:
@@ -98,18 +99,30 @@ class PgRows:
 
     def lost(self, category: Category) -> str | None:
         with self._lock:
-            empty = self._setup.db.is_empty(category.name)
+            empty = self._empty(category)
         return f"its table in {self.display} is empty" if empty else None
 
     def has_rows(self) -> bool:
         with self._lock:
-            return not all(self._setup.db.is_empty(c.name) for c in CATEGORIES)
+            return not all(self._empty(c) for c in CATEGORIES)
+
+    def _empty(self, category: Category) -> bool:
+        """No row of this account (of anyone, in a one-person database)."""
+        if ACCOUNT not in self._setup.kinds(category):
+            return self._setup.db.is_empty(category.name)
+        conn = self._connection
+        with errors(self.display):
+            found = conn.execute(
+                f"SELECT 1 FROM {quote(category.name)} WHERE {ACCOUNT} = %s LIMIT 1",
+                (self.account,),
+            ).fetchone()
+        return found is None
 
     def close(self) -> None:
         self._setup.close()
 
 
-def open_mirror_serialised(url: str, display: str) -> TableWriter:
+def open_mirror_serialised(url: str, display: str) -> tuple[TableWriter, Any]:
     """Create what is missing (tables, `_exact` columns) one first run at a time."""
     database = PostgresDatabase(url, display)
     mirror = TableWriter(database, Path(), {})
@@ -118,6 +131,8 @@ def open_mirror_serialised(url: str, display: str) -> TableWriter:
         with conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(42420001)")
             mirror.prepare()
+            if is_study(conn):  # tables made after the study began get its key too
+                key_by_account(conn)
             for category in CATEGORIES:
                 if EXACT not in mirror.kinds(category):
                     mirror.db.execute(
@@ -128,7 +143,7 @@ def open_mirror_serialised(url: str, display: str) -> TableWriter:
     except BaseException:
         mirror.close()
         raise
-    return mirror
+    return mirror, database.connection
 
 
 class PgCategoryStore:
@@ -189,6 +204,10 @@ class PgCategoryStore:
         rows = [[row.get(c, "") for c in header] for row in self._pending.values()]
         self._pending, self._pending_bytes = {}, 0
         mirror.add_columns(self.category, header)  # new fields get their column and type
+        if ACCOUNT in mirror.kinds(self.category):  # a study's table: whose rows these are
+            header.append(ACCOUNT)
+            for values in rows:
+                values.append(self._home.account)
         exact = exact_cells(header, mirror.kinds(self.category))
         for values in rows:
             values.append(exact(values))
