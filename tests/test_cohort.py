@@ -88,7 +88,7 @@ def test_three_indexed_job_pods_collect_thirty_participants_exactly_once_each(
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for index in range(3)
         ]
         outputs = [pod.communicate(timeout=300) for pod in pods]
