@@ -10,6 +10,7 @@ from pathlib import Path
 
 from oura_stats.cli.argtypes import iso_date, port, positive_int
 from oura_stats.cli.common import Subparsers, add_command
+from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import REPORT_EXIT, epilog
 from oura_stats.errors import EXIT_OK, ConfigError
 from oura_stats.monitor.freshness import local_now
@@ -17,6 +18,7 @@ from oura_stats.monitor.health import HealthServer
 from oura_stats.monitor.pages import LivePage
 from oura_stats.report.assets import CONTENT_SECURITY_POLICY
 from oura_stats.report.build import build_report, make_page
+from oura_stats.report.cohort_build import write_cohort_report
 from oura_stats.report.sources import Period
 from oura_stats.run.service import install_stop_handlers, interrupted_code
 from oura_stats.store.statehome import state_path
@@ -85,6 +87,13 @@ def add_report_command(commands: Subparsers, parents: list[argparse.ArgumentPars
         metavar="PORT",
         help=f"port for --serve ({DEFAULT_PORT}; 0 picks a free one)",
     )
+    parser.add_argument(
+        "--cohort",
+        action="store_true",
+        help="a study's adherence page instead (needs --db postgresql://…): one row per "
+        "participant with coverage strips for the last 30 and 90 days, the silent ones first",
+    )
+    add_db_option(parser)
     parser.set_defaults(handler=run_report)
 
 
@@ -106,6 +115,8 @@ def period_from_args(args: argparse.Namespace, today: dt.date) -> Period:
 
 def run_report(args: argparse.Namespace) -> int:
     now = local_now()
+    if args.cohort:
+        return run_cohort_report(args, now)
     if args.port is not None and not args.serve:
         raise ConfigError("--port is the port for --serve: add --serve, or leave --port out")
     args.state_file = state_path(args.output_dir, args.state_file)
@@ -140,3 +151,14 @@ def serve_report(args: argparse.Namespace, now: dt.datetime) -> int:
         )
         stop.wait()
     return interrupted_code(EXIT_OK, received)
+
+
+def run_cohort_report(args: argparse.Namespace, now: dt.datetime) -> int:
+    target = db_target(args)
+    if target is None or target.kind != "postgresql":
+        raise ConfigError("--cohort reads a study's database: add --db postgresql://…")
+    if args.serve:
+        raise ConfigError("--cohort writes a file: leave --serve out")
+    count = write_cohort_report(target, args.out, now.date())
+    log.info("wrote %s: %s participants", args.out, f"{count:,}")
+    return EXIT_OK

@@ -13,6 +13,8 @@ from oura_stats.cli.fetch import (
     with_progress,
 )
 from oura_stats.cli.helptext import SERVICE_EXIT, epilog
+from oura_stats.cli.study import cohort_from_args, study_settings
+from oura_stats.run.cohort import serve_study
 from oura_stats.run.service import DEFAULT_HEALTH_HOST, Schedule, serve
 
 SERVICE_EPILOG = epilog(
@@ -86,4 +88,7 @@ def run_service(args: argparse.Namespace) -> int:
         policy=policy_from_args(args),  # checks --stale-categories even without --health-port
     )
     settings = with_progress(settings_from_args(args), args)
+    cohort = cohort_from_args(args)
+    if cohort is not None:
+        return serve_study(schedule, study_settings(settings), cohort)
     return serve(schedule, settings, token_provider(args))

@@ -25,8 +25,12 @@ from oura_stats.cli.common import (
     add_freshness_options,
     policy_from_args,
 )
+from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import STATUS_EXIT, epilog
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
+from oura_stats.monitor.adherence import as_json as adherence_json
+from oura_stats.monitor.adherence import as_table as adherence_table
+from oura_stats.monitor.adherence import needs_attention, study_adherence
 from oura_stats.monitor.freshness import FAILING, OK, build_view, local_now
 from oura_stats.monitor.status import check_api, load_state, shown_categories, status_json
 from oura_stats.monitor.status_table import render_table
@@ -82,6 +86,14 @@ def add_status_command(
         help="show times in UTC (default: this machine's local time, with its UTC offset)",
     )
     _add_check_api_options(parser)
+    parser.add_argument(
+        "--accounts",
+        action="store_true",
+        help="a study's adherence instead, per participant (needs --db postgresql://…): last "
+        "day with sleep, daily and heart-rate data, nights missing of the last 14, failing "
+        "since, needs consent",
+    )
+    add_db_option(parser)
     parser.set_defaults(handler=run_status)
 
 
@@ -110,6 +122,8 @@ def run_status(
     out: IO[str] | None = None,
 ) -> int:
     """Print the status of the collection; 0 when all is fresh, else 1."""
+    if args.accounts:
+        return run_accounts_status(args, out or sys.stdout)
     policy = policy_from_args(args)
     snapshot = load_state(state_path(args.output_dir, args.state_file))
     moment = now()
@@ -148,3 +162,17 @@ def _tokens(args: argparse.Namespace) -> TokenProvider:
             "--check-api needs a token: pass --token, set OURA_PERSONAL_ACCESS_TOKEN "
             "(or OURA_ACCESS_TOKEN), or log in with `oura-stats auth login`"
         ) from None
+
+
+def run_accounts_status(args: argparse.Namespace, out: IO[str]) -> int:
+    """`status --accounts`: 0 when no participant needs attention, else 1."""
+    target = db_target(args)
+    if target is None or target.kind != "postgresql":
+        raise ConfigError("--accounts reads a study's database: add --db postgresql://…")
+    today = dt.datetime.now(dt.UTC).date()
+    rows = study_adherence(target, today)
+    text = adherence_json(rows, today) if args.json else adherence_table(rows, today)
+    calm = not any(needs_attention(row, today) for row in rows)
+    if not (calm and getattr(args, "quiet", False)):
+        out.write(text)
+    return EXIT_OK if calm else EXIT_FAILED
