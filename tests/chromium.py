@@ -231,3 +231,15 @@ def browser(executable: str, **size: int) -> Iterator[Browser]:
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").lower() == "true"
+
+
+def require_chromium() -> str:
+    """Chromium's path; in CI its absence fails the test (`.ci/run` installs it)."""
+    import pytest
+
+    found = find_chromium()
+    if found is None:
+        if in_ci():
+            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    return found

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from chromium import Browser, find_chromium, in_ci
+from chromium import Browser, require_chromium
 from conftest import run_cli
 
 from oura_stats.db.budget import Budget, SharedBudget
@@ -74,12 +74,7 @@ def test_status_accounts_as_a_table(study: tuple[str, Path]) -> None:
 
 @pytest.fixture(scope="module")
 def executable() -> str:
-    found = find_chromium()
-    if found is None:
-        if in_ci():
-            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
+    return require_chromium()
 
 
 def test_the_cohort_page_puts_the_silent_first_and_shows_every_participant(

@@ -8,17 +8,14 @@ stopped wearing the ring days ago, one has a gap of a week.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import socket
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from oura_stats.demo.api_rules import Response, detail_response, json_response
 from oura_stats.demo.history import make_history
-from oura_stats.demo.httpd import Listener
+from oura_stats.demo.httpd import Served
 from oura_stats.demo.server import FakeOura
 
 DATED = ("timestamp", "day", "start_day", "bedtime_end")
@@ -67,7 +64,7 @@ def _within(doc: dict[str, Any], holes: list[tuple[dt.date, dt.date]]) -> bool:
     return False
 
 
-class CohortOura:
+class CohortOura(Served):
     """The synthetic API for a whole study, on 127.0.0.1. `owner` maps a token to the
     participant's user id (for tokens a fake OAuth server issued); static member tokens
     always work."""
@@ -81,39 +78,7 @@ class CohortOura:
         self.by_token = {member.token: member for member in members}
         for member in members:  # a member's own server trusts the cohort's routing
             member.api.token_check = lambda token: True
-        self.lock = threading.Lock()
-        self.url = ""
-        self._connections: set[socket.socket] = set()
-        self._listener: Listener | None = None
-
-    def start(self) -> CohortOura:
-        self._listener = Listener(self)
-        self.url = self._listener.url
-        return self
-
-    def stop(self) -> None:
-        if self._listener is None:
-            return
-        self._listener.close()
-        with self.lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._listener = None
-
-    def __enter__(self) -> CohortOura:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def track(self, conn: socket.socket, *, add: bool) -> None:
-        with self.lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
+        self._init_served()
 
     def member_of(self, authorization: str | None) -> Member | None:
         scheme, _, token = (authorization or "").partition(" ")

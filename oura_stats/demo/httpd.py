@@ -8,7 +8,7 @@ import socket
 import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Protocol, Self, cast
 
 from oura_stats.demo.api_rules import Response
 
@@ -98,3 +98,49 @@ class Listener:
         """Stop serving and release the port."""
         self._server.shutdown()
         self._server.server_close()
+
+
+class Served:
+    """An answerer served on 127.0.0.1: start()/stop() (cutting open connections), and use
+    as a context manager. Subclasses answer requests (`Answerer.respond`)."""
+
+    lock: threading.Lock
+    url: str
+    _connections: set[socket.socket]
+    _listener: Listener | None
+
+    def _init_served(self) -> None:
+        self.lock = threading.Lock()
+        self.url = ""
+        self._connections = set()
+        self._listener = None
+
+    def start(self) -> Self:
+        self._listener = Listener(cast(Answerer, self))
+        self.url = self._listener.url
+        return self
+
+    def stop(self) -> None:
+        if self._listener is None:
+            return
+        self._listener.close()
+        with self.lock:
+            connections = list(self._connections)
+        for conn in connections:
+            with contextlib.suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+        self._listener = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def track(self, conn: socket.socket, *, add: bool) -> None:
+        """Remember open connections, so that stop() can cut them."""
+        with self.lock:
+            if add:
+                self._connections.add(conn)
+            else:
+                self._connections.discard(conn)

@@ -4,10 +4,7 @@ injected faults (see `faults`). Tests and the demo command both run it."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import socket
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,7 +33,7 @@ from oura_stats.demo.api_rules import (
     query_fingerprint,
 )
 from oura_stats.demo.faults import FaultInjection
-from oura_stats.demo.httpd import Listener
+from oura_stats.demo.httpd import Served
 
 __all__ = ["ROUTES", "FakeOura", "RecordedRequest", "document_key"]
 
@@ -54,7 +51,7 @@ class RecordedRequest:
     authorization: str | None
 
 
-class FakeOura(FaultInjection):
+class FakeOura(FaultInjection, Served):
     """The synthetic API server. Use as a context manager or call start()/stop()."""
 
     def __init__(
@@ -77,46 +74,11 @@ class FakeOura(FaultInjection):
         self.series_max_days = series_max_days
         self.latency = latency
         self.today = today
-        self.lock = threading.Lock()
-        self.url = ""
+        self._init_served()
         self._requests: list[RecordedRequest] = []
         self._init_faults()
         self._indexes: dict[str, SortedIndex] = {}
         self._key_maps: dict[str, tuple[int, dict[Any, int]]] = {}
-        self._connections: set[socket.socket] = set()
-        self._listener: Listener | None = None
-
-    # --- lifecycle ---
-
-    def start(self) -> FakeOura:
-        self._listener = Listener(self)
-        self.url = self._listener.url
-        return self
-
-    def stop(self) -> None:
-        if self._listener is None:
-            return
-        self._listener.close()
-        with self.lock:
-            connections = list(self._connections)
-        for conn in connections:
-            with contextlib.suppress(OSError):
-                conn.shutdown(socket.SHUT_RDWR)
-        self._listener = None
-
-    def __enter__(self) -> FakeOura:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def track(self, conn: socket.socket, *, add: bool) -> None:
-        """Remember open connections, so that stop() can cut them."""
-        with self.lock:
-            if add:
-                self._connections.add(conn)
-            else:
-                self._connections.discard(conn)
 
     # --- data ---
 

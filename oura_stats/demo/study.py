@@ -12,17 +12,16 @@ import datetime as dt
 import logging
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
-from oura_stats.api.categories import CATEGORIES
 from oura_stats.auth.credentials import Credentials
 from oura_stats.db.participants import Registry
 from oura_stats.db.target import Target
 from oura_stats.demo.cohort import CohortOura, Member, make_cohort
-from oura_stats.demo.pipeline import until_now
+from oura_stats.demo.pipeline import demo_settings, until_now
 from oura_stats.report.cohort_build import write_cohort_report
 from oura_stats.run.cohort import Cohort, run_cohort_round
-from oura_stats.run.collector import DEFAULT_CONCURRENCY
 from oura_stats.run.homes import participant_credentials
 from oura_stats.run.rounds import Settings
 
@@ -33,19 +32,8 @@ YEAR_SECONDS = 365 * 86400.0
 
 
 def study_settings(base_url: str, db: Target) -> Settings:
-    return Settings(
-        base_url=base_url,
-        output_dir=Path(),
-        state_path=Path(),
-        categories=list(CATEGORIES),
-        start=None,
-        end=None,
-        lookback_days=3,
-        sandbox=False,
-        concurrency=DEFAULT_CONCURRENCY,
-        db=db,
-        no_csv=True,
-    )
+    """The demo's settings, for a database-only round of the whole study."""
+    return replace(demo_settings(base_url, Path(), db), no_csv=True, report_path=None)
 
 
 def enrol_member(registry: Registry, db: Target, member: Member, token_url: str) -> None:
