@@ -180,11 +180,8 @@ def add_login_options(parser: argparse.ArgumentParser) -> None:
     """The options of the authorization-code flow (`auth login`, `accounts add`)."""
     add = parser.add_argument
     add("--client-id", metavar="ID", help="your Oura application's client id (env OURA_CLIENT_ID)")
-    add(
-        "--client-secret",
-        metavar="SECRET",
-        help="its client secret (env OURA_CLIENT_SECRET; prompted for on a terminal if absent)",
-    )
+    secret = "its client secret (env OURA_CLIENT_SECRET; prompted for on a terminal if absent)"
+    add("--client-secret", metavar="SECRET", help=secret)
     add(
         "--portal",
         choices=tuple(PORTALS),
