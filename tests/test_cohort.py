@@ -51,6 +51,15 @@ class Study:
             ).fetchall()
         return {str(name): int(count) for name, count in found}
 
+    def series_rows(self, table: str) -> dict[str, int]:
+        """A series table's rows per participant (through their parent rows)."""
+        with psycopg.connect(self.db) as conn:
+            found = conn.execute(
+                f"SELECT p.account, count(*) FROM {table} s JOIN sleep p "  # type: ignore[arg-type]
+                "ON p.id = s.parent_id GROUP BY p.account"
+            ).fetchall()
+        return {str(name): int(count) for name, count in found}
+
     def expected(self, table: str) -> dict[str, int]:
         return {m.name: len(m.api.data[table]) for m in self.members if m.api.data[table]}
 
@@ -138,10 +147,16 @@ def test_one_named_participant_only(study: Study) -> None:
 def test_withdrawal_deletes_exactly_one_participants_rows(study: Study) -> None:
     assert study.fetch().returncode == 0
     before = {t: study.rows(t) for t in ("daily_sleep", "heartrate", "sleep")}
+    series_before = study.series_rows("sleep__hrv")
+    assert series_before.get("p002")
     done = run_cli("accounts", "remove", "p002", "--db", study.db, "--delete-data",
                    "--no-revoke", "--plain-tokens")  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert "heartrate: removed" in done.stderr
+    assert "sleep__hrv: removed" in done.stderr  # the nested series went with their nights
+    assert study.series_rows("sleep__hrv") == {
+        k: v for k, v in series_before.items() if k != "p002"
+    }
     for table, counts in before.items():
         assert study.rows(table) == {k: v for k, v in counts.items() if k != "p002"}
     with psycopg.connect(study.db) as conn:

@@ -180,8 +180,8 @@ def add_login_options(parser: argparse.ArgumentParser) -> None:
     """The options of the authorization-code flow (`auth login`, `accounts add`)."""
     add = parser.add_argument
     add("--client-id", metavar="ID", help="your Oura application's client id (env OURA_CLIENT_ID)")
-    secret = "its client secret (env OURA_CLIENT_SECRET; prompted for on a terminal if absent)"
-    add("--client-secret", metavar="SECRET", help=secret)
+    described = "its client secret (env OURA_CLIENT_SECRET; prompted for on a terminal if absent)"
+    add("--client-secret", metavar="SECRET", help=described)
     add(
         "--portal",
         choices=tuple(PORTALS),

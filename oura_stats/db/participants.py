@@ -18,8 +18,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from oura_stats.api.categories import BY_NAME
 from oura_stats.db.backend import first_line
 from oura_stats.db.postgres import INSTALL_HINT
+from oura_stats.db.series import all_series
 from oura_stats.db.studykey import key_by_account
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError, DatabaseError
@@ -291,6 +293,8 @@ class Registry:
                     "AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
                 )
                 tables = [row[0] for row in cursor.fetchall()]
+            if delete_data:  # samples first: they are found through their parent rows
+                removed.update(_delete_series(cursor, name))
             for table in tables:
                 if not _exists(cursor, table):
                     continue
@@ -319,3 +323,20 @@ _COLUMNS = (
 def _exists(cursor: Any, table: str) -> bool:
     cursor.execute("SELECT to_regclass(%s) IS NOT NULL", (f'"{table}"',))
     return bool(cursor.fetchone()[0])
+
+
+def _delete_series(cursor: Any, name: str) -> dict[str, int]:
+    """Delete `name`'s rows of the nested-series tables (keyed by their parent's id)."""
+    removed = {}
+    for series in all_series():
+        parent = BY_NAME[series.category]
+        if not (_exists(cursor, series.table) and _exists(cursor, parent.name)):
+            continue
+        cursor.execute(
+            f'DELETE FROM "{series.table}" WHERE parent_id IN (SELECT "{parent.key[0]}" '
+            f'FROM "{parent.name}" WHERE account = %s)',
+            (name,),
+        )
+        if cursor.rowcount:
+            removed[series.table] = cursor.rowcount
+    return removed
