@@ -128,6 +128,21 @@ def test_a_revoked_participant_is_marked_and_skipped_while_the_others_complete(
     assert len(revoked.api.requests) == asked  # not retried every round
 
 
+def test_a_long_rate_limit_pauses_only_that_participant(study: Study) -> None:
+    limited = study.members[3]
+    limited.api.rate_limit(3, 600.0, retry_after=900)
+    first = study.fetch()
+    assert first.returncode == 0, first.stderr  # a pause is not a failure of the round
+    assert f"{limited.name}: Oura asked to wait 900 s" in first.stderr
+    others = {k: v for k, v in study.expected("daily_sleep").items() if k != limited.name}
+    assert {k: v for k, v in study.rows("daily_sleep").items() if k != limited.name} == others
+    asked = len(limited.api.requests)
+    second = study.fetch()
+    assert second.returncode == 0, second.stderr
+    assert f"{limited.name}: paused by Oura's rate limit until" in second.stderr
+    assert len(limited.api.requests) == asked
+
+
 def test_a_second_round_is_incremental_for_everyone(study: Study) -> None:
     assert study.fetch().returncode == 0
     before = [len(m.api.requests) for m in study.members]

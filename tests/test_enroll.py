@@ -195,3 +195,35 @@ def test_one_oura_user_cannot_be_enrolled_under_two_names(study: Study) -> None:
     second = follow(study, study.invite("p009"), requests.Session())
     assert second.status_code == 409 and "already enrolled" in second.text
     assert study.table("SELECT name FROM _participants") == [("p001",)]
+
+
+def test_accounts_add_enrols_at_the_terminal_and_the_participant_is_collected(
+    study: Study,
+) -> None:
+    member = study.api.members[2]
+    study.oauth.signed_in_user = member.user_id
+    add = subprocess.Popen(
+        [sys.executable, "-m", "oura_stats", "accounts", "add", "p005", "--db", study.db,
+         "--manual"],
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("OURA_")},
+             **study.env()},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert add.stderr is not None
+    seen = []
+    while not any("oauth-authorize?" in line for line in seen[-1:]):
+        seen.append(add.stderr.readline())
+        assert seen[-1], "".join(seen)
+    url = seen[-1].strip()
+    redirected = requests.get(url, allow_redirects=False, timeout=10).headers["Location"]
+    _, err = add.communicate(redirected + "\n", timeout=60)
+    assert add.returncode == 0, err
+    assert f"enrolled p005 (Oura user {member.user_id})" in err
+    assert study.table("SELECT name, oura_user_id FROM _participants") == [("p005", member.user_id)]
+    assert study.credentials() == ["p005"]
+    for secret in study.oauth.secrets():
+        assert secret not in err
+    fetched = study.cli("fetch", "--account", "p005", "--base-url", study.api.url)
+    assert fetched.returncode == 0, fetched.stderr
+    days = study.table("SELECT count(*) FROM daily_sleep WHERE account = 'p005'")
+    assert days == [(len(member.api.data["daily_sleep"]),)]

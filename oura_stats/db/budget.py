@@ -18,7 +18,7 @@ from typing import Any
 from oura_stats.api.ratelimit import Pacer
 from oura_stats.db.pgconn import connect, errors
 from oura_stats.db.pgstate import create_tables
-from oura_stats.errors import ConfigError, StopRequested
+from oura_stats.errors import ApiError, ConfigError, StopRequested
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS _app_requests (\n"
@@ -29,6 +29,7 @@ TABLE = (
 )
 _LOCK = 4242_0017
 BLOCK = 10
+LONGEST_WAIT = 30.0  # seconds of Retry-After one participant may hold the others back
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,28 @@ def parse_budget(text: str) -> Budget:
 
 class TokenPacer:
     """One participant's pacing: their token's own limits and 429 pauses (a `Pacer`), and
-    the study's shared budget. A 429 for one participant pauses only them."""
+    the study's shared budget. A 429 for one participant pauses only them: a short
+    Retry-After is waited for, a long one ends their round (`paused_for`) so that the
+    others go on; they are skipped until it has passed."""
 
     def __init__(self, shared: SharedBudget) -> None:
         self._shared = shared
         self._own = Pacer()
+        self.paused_for = 0.0
 
     def acquire(self, stop: threading.Event) -> None:
+        if self.paused_for:
+            raise ApiError(
+                f"Oura rate-limited this participant's token for {self.paused_for:.0f} s; "
+                "the others go on",
+                status=429,
+            )
         self._own.acquire(stop)
         self._shared.take(stop)
 
     def pause(self, seconds: float) -> None:
+        if seconds > LONGEST_WAIT:
+            self.paused_for = max(self.paused_for, seconds)
         self._own.pause(seconds)
 
 

@@ -100,7 +100,7 @@ def run_cohort_round(settings: Settings, cohort: Cohort, stop: threading.Event) 
     with Registry(target) as registry:
         chosen = pick(registry.all(), cohort.names, cohort.shard)
         pacer = SharedBudget(target.url, target.display, cohort.budget)
-        counts = {"ok": 0, "failed": 0, "skipped": 0}
+        counts = {"ok": 0, "failed": 0, "skipped": 0, "paused": 0}
         try:
             for participant in chosen:
                 if stop.is_set():
@@ -111,11 +111,13 @@ def run_cohort_round(settings: Settings, cohort: Cohort, stop: threading.Event) 
         finally:
             pacer.close()
     log.info(
-        "study round (shard %s): %d participants collected, %d failed, %d skipped, in %.1f s",
+        "study round (shard %s): %d participants collected, %d failed, %d skipped, "
+        "%d paused by Oura's rate limit, in %.1f s",
         cohort.shard,
         counts["ok"],
         counts["failed"],
         counts["skipped"],
+        counts["paused"],
         time.monotonic() - began,
     )
     return EXIT_FAILED if counts["failed"] else EXIT_OK
@@ -130,7 +132,7 @@ def collect_one(
     pacer: SharedBudget,
     stop: threading.Event,
 ) -> str:
-    """Collect one participant: "ok", "failed" or "skipped"."""
+    """Collect one participant: "ok", "failed", "skipped" or "paused"."""
     name = participant.name
     if participant.state != OK:
         log.info("%s: %s, skipped", name, participant.state)
@@ -140,9 +142,10 @@ def collect_one(
         log.info("%s: paused by Oura's rate limit until %s", name, participant.paused_until)
         return "skipped"
     store = participant_credentials(settings.db, name, plain_tokens=cohort.plain_tokens)
+    own = pacer.pacer()
     try:
         tokens = WatchedTokens(OAuthTokenProvider(store))
-        code = run_round(replace(settings, account=name, pacer=pacer.pacer()), tokens, stop)
+        code = run_round(replace(settings, account=name, pacer=own), tokens, stop)
     except LockBusyError:
         log.info("%s: collected by another process right now, skipped", name)
         return "skipped"
@@ -156,6 +159,14 @@ def collect_one(
         store.close()
     if tokens.refused is not None:
         return _needs_consent(registry, name, tokens.refused)
+    if own.paused_for:
+        registry.pause(name, own.paused_for)
+        log.warning(
+            "%s: Oura asked to wait %.0f s; skipped until then, the others go on",
+            name,
+            own.paused_for,
+        )
+        return "paused"
     registry.record_result(name, None if code == EXIT_OK else "a category failed (see the log)")
     return "ok" if code == EXIT_OK else "failed"
 

@@ -213,7 +213,13 @@ def identify(
     without the personal scope, or any failure, which the collection then reports)."""
     retry = replace(IDENTIFY_RETRY, attempts=min(IDENTIFY_RETRY.attempts, settings.retries + 1))
     client = OuraClient(
-        settings.base_url, tokens, stop=stop, retry=retry, pool_size=1, timeout=settings.timeout
+        settings.base_url,
+        tokens,
+        stop=stop,
+        retry=retry,
+        pool_size=1,
+        timeout=settings.timeout,
+        pacer=settings.pacer,
     )
     try:
         return client.get_object(PERSONAL_INFO.path, stats)
