@@ -227,3 +227,29 @@ def test_a_database_without_a_study_is_a_usage_error(pg_url: str) -> None:
     assert "holds no study" in done.stderr
     listed = run_cli("accounts", "list", "--db", pg_url)
     assert listed.returncode == 2 and "holds no study" in listed.stderr
+
+
+def test_the_database_dropping_mid_round_is_one_line_and_the_next_round_resumes(
+    pg_url: str,
+) -> None:
+    for study in make_study(pg_url, 4, days=40, latency=0.01):
+        pod = subprocess.Popen(
+            [sys.executable, "-m", "oura_stats", *study.args()],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while sum(len(m.api.requests) for m in study.members) < 30:
+            assert time.monotonic() < deadline and pod.poll() is None
+            time.sleep(0.05)
+        with psycopg.connect(study.db, autocommit=True) as conn:
+            conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        _, err = pod.communicate(timeout=120)
+        assert pod.returncode == 1, err
+        assert "Traceback" not in err
+        done = study.fetch()
+        assert done.returncode == 0, done.stderr
+        for table in ("daily_sleep", "heartrate", "sleep"):
+            assert study.rows(table) == study.expected(table), table
