@@ -6,12 +6,19 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from pathlib import Path
 
+import pytest
 from conftest import TODAY, TOKEN, Workspace, fetch, history, run_cli
 from dbcheck import Db
 
+from oura_stats.api.categories import select
+from oura_stats.api.tokens import StaticToken
+from oura_stats.db.target import parse_target
 from oura_stats.demo.server import FakeOura
+from oura_stats.errors import WrongSourceError
+from oura_stats.run.rounds import Settings, run_round
 
 CATEGORIES = "personal_info,daily_sleep,tag"
 MARKER = ".oura-source.json"
@@ -217,3 +224,42 @@ def test_a_damaged_source_record_in_the_database_is_one_line(api: FakeOura, ws: 
     assert result.returncode == 2
     line = _one_error(result.stderr)
     assert "_source" in line and str(target) in line
+
+
+def _database_only(api: FakeOura, root: Path, pg_url: str) -> Settings:
+    return Settings(
+        base_url=api.url,
+        output_dir=root / "no-csv",
+        state_path=root / "no-csv.json",
+        categories=select(CATEGORIES.split(",")),
+        start=None,
+        end=None,
+        lookback_days=3,
+        sandbox=False,
+        concurrency=2,
+        db=parse_target(pg_url),
+        no_csv=True,
+    )
+
+
+def test_a_database_only_run_keeps_to_its_databases_source(
+    api: FakeOura, ws: Workspace, pg_url: str
+) -> None:
+    assert fetch(api, ws, "--categories", CATEGORIES, "--db", pg_url).returncode == 0
+    db = Db("postgresql", pg_url)
+    count = db.query("SELECT count(*) FROM daily_sleep")[0][0]
+    _other_account(api)
+    with pytest.raises(WrongSourceError, match="someone-else"):
+        run_round(_database_only(api, ws.root, pg_url), StaticToken(TOKEN), threading.Event())
+    assert db.query("SELECT count(*) FROM daily_sleep")[0][0] == count
+
+
+def test_a_database_only_run_records_its_source(api: FakeOura, ws: Workspace, pg_url: str) -> None:
+    settings = _database_only(api, ws.root, pg_url)
+    assert run_round(settings, StaticToken(TOKEN), threading.Event()) == 0
+    (recorded,) = Db("postgresql", pg_url).query("SELECT source FROM _source")[0]
+    assert json.loads(recorded)["account"] == api.data["personal_info"]["id"]
+    _other_account(api)
+    result = fetch(api, ws, "--categories", CATEGORIES, "--db", pg_url)
+    assert result.returncode == 2
+    assert "someone-else" in _one_error(result.stderr)

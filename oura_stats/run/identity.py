@@ -8,9 +8,9 @@ personal_info table for a database. A place that holds nothing yet takes the sou
 first run that stores something there; a run that stored nothing binds nothing.
 
 The small API, for every kind of run (CSV rounds, database-only rounds, `db sync`, the demo):
-`directory_source` / `check_directory` / `DirectoryClaim` for a directory, and
-`database_source` / `check_database` / `claim_database` (given an open `Database`) or
-`check_target` (given a `--db` target) for a database.
+`directory_source` / `check_directory` / `SourceClaim` (which binds on the first commit)
+for a directory, and `database_source` / `check_database` / `claim_database` (given an
+open `Database`) or `check_target` / `claim_target` (given a `--db` target) for a database.
 """
 
 from __future__ import annotations
@@ -79,14 +79,21 @@ def check_state_folder(state: State, output_dir: Path, state_path: Path) -> None
     )
 
 
-class DirectoryClaim:
-    """Records the run's source in the directory (None: a database-only run) and its
-    state, once, just before the first commit (`bind` is the collector's `before_commit`)."""
+class SourceClaim:
+    """Records the run's source in the directory (None: a database-only run), its state
+    and a database-only run's `database`, once, just before the first commit (`bind` is
+    the collector's `before_commit`)."""
 
     def __init__(
-        self, output_dir: Path | None, state: State, current: Source, recorded: Source | None
+        self,
+        output_dir: Path | None,
+        state: State,
+        current: Source,
+        recorded: Source | None,
+        database: Target | None = None,
     ) -> None:
         self._dir = output_dir
+        self._database = database
         self._state = state
         self.source = merged(recorded, current)
         self.held = recorded is not None  # the directory held data before this run
@@ -97,6 +104,8 @@ class DirectoryClaim:
         with self._lock:
             if self.bound:
                 return
+            if self._database is not None:
+                claim_target(self._database, self.source)
             if self._dir is not None and read_marker(self._dir) != self.source:
                 write_marker(self._dir, self.source)
             self._state.set_source(self.source, self._dir)
@@ -155,6 +164,15 @@ def claim_database(db: Database, current: Source) -> None:
         at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
         text = json.dumps(source.to_json(), sort_keys=True)
         db.execute(save_source_statement(mark(db.dialect)), (text, at))
+
+
+def claim_target(target: Target, source: Source) -> None:
+    """`claim_database` on its own connection to `target`."""
+    db = open_database(target)
+    try:
+        claim_database(db, source)
+    finally:
+        db.close()
 
 
 def check_target(target: Target | None, current: Source) -> None:

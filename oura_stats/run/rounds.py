@@ -35,7 +35,7 @@ from oura_stats.report.build import refresh_report
 from oura_stats.run.collector import Collector, RunConfig
 from oura_stats.run.homes import SOLE_ACCOUNT, Homes, open_homes
 from oura_stats.run.identity import (
-    DirectoryClaim,
+    SourceClaim,
     check_directory,
     check_state_folder,
     check_target,
@@ -176,7 +176,7 @@ def settle_source(
     state: State | None,
     tokens: TokenProvider,
     stop: threading.Event,
-) -> tuple[State, Account, DirectoryClaim]:
+) -> tuple[State, Account, SourceClaim]:
     """Refuse a directory, state or database holding another source's data; the claim
     records this run's source with its first commit (`run/identity.py`).
 
@@ -199,11 +199,14 @@ def settle_source(
         if state is not None:
             check_state_folder(state, directory, settings.state_path)
         check_directory(directory, current, held)
+    sole = settings.account == SOLE_ACCOUNT  # a cohort's database holds many by design
+    if directory is not None or sole:
         check_target(settings.db, current)
     if state is None:
         homes.cursors.clear()
         state = State.open(homes.cursors)
-    return state, account, DirectoryClaim(directory, state, current, held or recorded)
+    database = settings.db if settings.no_csv and sole else None
+    return state, account, SourceClaim(directory, state, current, held or recorded, database)
 
 
 def identify(
