@@ -3,6 +3,7 @@ Chromium, `service --all-accounts` with /health and /metrics, the shared request
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -60,6 +61,23 @@ def test_the_demo_study_collects_everyone_but_the_revoked_participant(
     assert silent["days_without_sleep_last_14"] >= 4
     ids = {e["oura_user_id"] for e in entries.values()}
     assert len(ids) == PARTICIPANTS  # distinct accounts
+
+
+def test_accounts_list_shows_each_participants_last_day_with_data(
+    study: tuple[str, Path],
+) -> None:
+    url, _ = study
+    done = run_cli("accounts", "list", "--db", url, "--json")
+    assert done.returncode == 0, done.stderr
+    rows = {r["name"]: r for r in json.loads(done.stdout)}
+    assert rows["p003"]["last_day"] is None and rows["p003"]["state"] == "needs consent"
+    today = dt.datetime.now(dt.UTC).date()
+    assert rows["p001"]["last_day"] in {(today - dt.timedelta(days=n)).isoformat() for n in (0, 1)}
+    assert rows["p007"]["last_day"] == (today - dt.timedelta(days=4)).isoformat()
+    table = run_cli("accounts", "list", "--db", url)
+    assert table.stdout.splitlines()[0].split() == [
+        "NAME", "OURA", "USER", "ID", "ENROLLED", "LAST", "DAY", "STATE"
+    ]  # fmt: skip
 
 
 def test_status_accounts_as_a_table(study: tuple[str, Path]) -> None:

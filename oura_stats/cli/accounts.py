@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import logging
 import os
@@ -14,9 +15,11 @@ from oura_stats.cli.auth import add_credential_options, add_login_options, login
 from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import SIMPLE_EXIT, epilog
+from oura_stats.db.adherence import Adherence
 from oura_stats.db.participants import INVITE_DAYS, Registry, check_name
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_OK, ConfigError
+from oura_stats.monitor.adherence import study_adherence
 from oura_stats.run.participants import add_participant, remove_participant
 
 log = logging.getLogger(__name__)
@@ -200,8 +203,8 @@ def run_invite(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    with Registry(study_target(args)) as registry:
-        rows = [_row(p) for p in registry.all()]
+    today = dt.datetime.now(dt.UTC).date()
+    rows = [_row(a) for a in study_adherence(study_target(args), today)]
     if args.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
         return EXIT_OK
@@ -220,11 +223,12 @@ def run_list(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _row(participant: Any) -> dict[str, Any]:
+def _row(seen: Adherence) -> dict[str, Any]:
+    participant, last = seen.participant, seen.last_any()
     return {
         "name": participant.name,
         "oura_user_id": participant.oura_user_id,
         "enrolled": participant.enrolled_at.date().isoformat(),
-        "last_day": None,
+        "last_day": last.isoformat() if last else None,
         "state": participant.state,
     }
