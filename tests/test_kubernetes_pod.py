@@ -1,0 +1,128 @@
+"""The manifests' containers as real processes: each one's command line and the environment
+its pod gets (the ConfigMap, the example Secret, the container's env, JOB_COMPLETION_INDEX),
+in a working directory and HOME it must not write, against the fake Oura API and a real
+PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+from kube import container_env, containers, expand, find, render
+from test_cohort import make_study
+
+ROOT = Path(__file__).resolve().parent.parent
+KEY = "a key only this test knows"
+
+
+def pod_container(overlay: str, kind: str, name: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """A workload's container and the environment its pod starts it with."""
+    objects = render(overlay)
+    spec = find(objects, kind, name)["spec"]
+    if kind == "CronJob":
+        spec = spec["jobTemplate"]["spec"]
+    (container,) = containers(spec["template"]["spec"])
+    return container, container_env(objects, container)
+
+
+def sandbox(root: Path) -> dict[str, Path]:
+    """A working directory and HOME nobody may write, and the pod's writable /tmp."""
+    places = {name: root / name for name in ("work", "home", "tmp")}
+    for path in places.values():
+        path.mkdir(exist_ok=True)
+    places["work"].chmod(0o555)
+    places["home"].chmod(0o555)
+    return places
+
+
+def start_pod(
+    container: dict[str, Any], env: dict[str, str], places: dict[str, Path], *extra: str
+) -> subprocess.Popen[str]:
+    """Start the container's command as its pod would (what the test changes comes in extra)."""
+    environment = {
+        "PATH": os.environ["PATH"],
+        "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT)),
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "TMPDIR": str(places["tmp"]),
+        **env,
+        "HOME": str(places["home"]),
+    }
+    assert container["command"] == ["oura-stats"]
+    argv = [expand(arg, environment) for arg in container["args"]]
+    return subprocess.Popen(
+        [sys.executable, "-m", "oura_stats", *argv, *extra],
+        cwd=places["work"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def written(places: dict[str, Path]) -> list[Path]:
+    return [p for name in ("work", "home") for p in places[name].rglob("*")]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_the_cohort_jobs_indexed_pods_collect_every_participant_once(
+    pg_url: str, tmp_path: Path
+) -> None:
+    container, env = pod_container("cohort", "CronJob", "oura-stats-cohort")
+    job = find(render("cohort"), "CronJob", "oura-stats-cohort")["spec"]["jobTemplate"]["spec"]
+    places = sandbox(tmp_path)
+    for study in make_study(pg_url, job["completions"] + 2, days=3):
+        env |= {"OURA_STATS_DB": pg_url, "OURA_STATS_SECRET_KEY": KEY}
+        env |= {"OURA_API_BASE_URL": study.api.url}
+        pods = [
+            start_pod(container, env | {"JOB_COMPLETION_INDEX": str(index)}, places)
+            for index in range(job["parallelism"])
+        ]
+        for index, pod in enumerate(pods):
+            _, err = pod.communicate(timeout=120)
+            assert pod.returncode == 0, err
+            assert f"shard {index}/{job['completions']}" in err
+        assert [study.identified(m) for m in study.members] == [1] * len(study.members)
+        assert study.rows("daily_sleep") == study.expected("daily_sleep")
+    assert written(places) == []
+
+
+def test_the_enrollment_pod_serves_its_pages_and_writes_no_file(
+    pg_url: str, tmp_path: Path
+) -> None:
+    container, env = pod_container("cohort", "Deployment", "oura-stats-enroll")
+    args = container["args"]
+    port = free_port()  # 8080 may be taken on a test machine
+    at = args.index("--port") + 1
+    container = container | {"args": [*args[:at], str(port), *args[at + 1 :]]}
+    places = sandbox(tmp_path)
+    pod = start_pod(
+        container, env | {"OURA_STATS_DB": pg_url, "OURA_STATS_SECRET_KEY": KEY}, places
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            assert pod.poll() is None, pod.communicate()[1]
+            try:
+                page = requests.get(f"http://127.0.0.1:{port}/enroll/nonsense", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "the enrollment pages never answered"
+                time.sleep(0.2)
+        assert page.status_code == 404  # a clear page for a link that is no invitation
+        assert "text/html" in page.headers["Content-Type"]
+    finally:
+        pod.terminate()
+        _, err = pod.communicate(timeout=30)
+    assert "Traceback" not in err
+    assert written(places) == []
