@@ -6,10 +6,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
 from conftest import Workspace, fetch, fetch_args, run_cli
 from dbcheck import Db
 
 from oura_stats.demo.server import FakeOura
+from oura_stats.store.csvfile import CsvFormatError, first_bad_byte, read_header
 
 ONE_LINE = re.compile(r"stress\.csv: not UTF-8: byte 0xe9 at offset (\d+); .*UTF-8")
 
@@ -102,17 +104,34 @@ def test_a_huge_cell_is_written_and_read_back_everywhere(
     assert report.is_file()
 
 
-def test_db_sync_refuses_a_header_that_lost_a_column(api: FakeOura, ws: Workspace, db: Db) -> None:
-    assert fetch(api, ws, "--categories", "daily_stress,daily_sleep").returncode == 0
-    path = ws.data / "daily_stress.csv"
+@pytest.mark.parametrize("damaged", ["daily_stress", "heartrate"])  # row by row; bulk COPY
+def test_db_sync_refuses_a_header_that_lost_a_column(
+    api: FakeOura, ws: Workspace, db: Db, damaged: str
+) -> None:
+    assert fetch(api, ws, "--categories", f"{damaged},daily_sleep").returncode == 0
+    path = ws.data / f"{damaged}.csv"
     header, rest = path.read_text().split("\n", 1)
     path.write_text(header.rsplit(",", 1)[0] + "\n" + rest)
     result = run_cli(*sync(db, ws))
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
-    assert re.search(r"daily_stress: .*daily_stress\.csv.*fields but the header", result.stderr)
-    assert db.query("SELECT count(*) FROM daily_stress") == [(0,)]
+    assert re.search(rf"{damaged}: .*{damaged}\.csv.*fields but the header", result.stderr)
+    assert db.query(f"SELECT count(*) FROM {damaged}") == [(0,)]
     assert db.query("SELECT count(*) FROM daily_sleep")[0][0] == len(api.data["daily_sleep"])
+
+
+def test_headers_read_as_records_and_bad_bytes_found_across_chunks(tmp_path: Path) -> None:
+    path = tmp_path / "x.csv"
+    path.write_bytes(b'id,"line\nbreak","say ""hi"""\n1,2,3\n')
+    with path.open("rb") as handle:
+        assert read_header(handle) == (["id", "line\nbreak", 'say "hi"'], 29)
+    path.write_bytes(b"id,caf\xe9\n1\n")
+    with path.open("rb") as handle, pytest.raises(CsvFormatError, match="0xe9 at offset 6;"):
+        read_header(handle)
+    body = b"id\n" + "é".encode() * (1 << 20) + b"\x80"  # a character split across chunks
+    path.write_bytes(body)
+    with path.open("rb") as handle:
+        assert first_bad_byte(handle, 3) == (len(body) - 1, 0x80)
 
 
 def test_db_sync_refuses_a_truncated_or_overlong_row(api: FakeOura, ws: Workspace, db: Db) -> None:
