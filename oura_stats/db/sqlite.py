@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -22,6 +23,8 @@ from oura_stats.db.schema import (
 from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import DatabaseError
 
+log = logging.getLogger(__name__)
+
 
 class SqliteDatabase:
     dialect = SQLITE
@@ -29,6 +32,7 @@ class SqliteDatabase:
     def __init__(self, path: Path) -> None:
         self.display = str(path)
         self._lock = threading.RLock()
+        created = not path.exists()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._conn = sqlite3.connect(
@@ -38,6 +42,8 @@ class SqliteDatabase:
             self._conn.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.Error) as error:
             raise DatabaseError(f"cannot open database {path}: {first_line(error)}") from error
+        if created:  # say where: sqlite:////x.db and sqlite:///x.db are different files
+            log.info("created the SQLite database %s", path.absolute())
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import unquote, urlsplit
 
 from oura_stats.errors import ConfigError
+from oura_stats.scrub import remember
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
+_RESERVED = frozenset("@/?#[]")  # characters a URL's user name or password must encode
 _EXAMPLES = "use sqlite:///path/to/oura.db, a path ending in .db, or postgresql://user@host/dbname"
 
 
@@ -34,14 +36,10 @@ def parse_target(text: str) -> Target:
     """Read --db (or OURA_STATS_DB); a target that is neither form is a usage error."""
     value = text.strip()
     if value.startswith("sqlite:"):
-        # As SQLAlchemy reads it: sqlite:///relative.db, sqlite:////absolute/path.db
-        rest = value.removeprefix("sqlite:")
-        path = unquote(rest.removeprefix("///") if rest.startswith("///") else rest)
-        if not path:
-            raise ConfigError(f"--db {value!r} names no file; {_EXAMPLES}")
-        return Target("sqlite", path=Path(path))
+        return Target("sqlite", path=_sqlite_path(value))
     if value.startswith(("postgresql:", "postgres:")):
-        if not urlsplit(value).path.strip("/") and "dbname=" not in value:
+        _check_userinfo(value)
+        if not urlsplit(redact(value)).path.strip("/") and "dbname=" not in value:
             raise ConfigError(f"--db {redact(value)} names no database; {_EXAMPLES}")
         return Target("postgresql", url=value)
     if "://" not in value and value.lower().endswith(SQLITE_SUFFIXES):
@@ -49,16 +47,52 @@ def parse_target(text: str) -> Target:
     raise ConfigError(f"--db {redact(value)!r} is not a database this tool knows; {_EXAMPLES}")
 
 
+def _sqlite_path(value: str) -> Path:
+    """As SQLAlchemy reads it: sqlite:///relative.db, sqlite:////absolute/path.db."""
+    rest = value.removeprefix("sqlite:")
+    if rest.startswith("//") and not rest.startswith("///"):
+        name = rest[2:]  # a host's place: sqlite://oura.db
+        raise ConfigError(
+            f"--db {value}: a file needs three slashes: sqlite:///{name} for ./{name}, "
+            f"or four for an absolute path (sqlite:////path/to/{Path(name).name or 'oura.db'})"
+        )
+    path = unquote(rest.removeprefix("///"))
+    if not path:
+        raise ConfigError(f"--db {value!r} names no file; {_EXAMPLES}")
+    return Path(path)
+
+
+def _userinfo(url: str) -> tuple[str, str, str] | None:
+    """(`scheme://`, user[:password], what follows the `@`), split at the last `@` before
+    the path: a password may hold `@`, `/`, `?`, `#` that a URL parser reads otherwise."""
+    scheme, sep, rest = url.partition("://")
+    at = rest.rfind("@")
+    if not sep or at < 0:
+        return None
+    return scheme + sep, rest[:at], rest[at + 1 :]
+
+
+def _check_userinfo(url: str) -> None:
+    """A user or password a URL cannot carry as written is one line, without the secret."""
+    parts = _userinfo(url)
+    if parts is None:
+        return
+    remember(parts[1].partition(":")[2])  # masked in every later line, when long enough
+    bad = sorted({c for c in parts[1] if c in _RESERVED})
+    if re.search(r"%(?![0-9A-Fa-f]{2})", parts[1]):
+        bad.append("% not followed by two hex digits")
+    if bad:
+        raise ConfigError(
+            f"--db {redact(url)}: the user name or password holds {', '.join(bad)}, which a "
+            "URL must percent-encode (@ as %40, / as %2F, ? as %3F, # as %23, % as %25)"
+        )
+
+
 def redact(url: str) -> str:
     """The URL with any password (in the authority or the query) replaced by ***."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable database URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        if ":" in userinfo:
-            netloc = f"{userinfo.split(':', 1)[0]}:***@{host}"
-    query = re.sub(r"(?i)(password=)[^&]*", r"\1***", parts.query)
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    parts = _userinfo(url)
+    if parts is not None:
+        scheme, userinfo, rest = parts
+        user, colon, _ = userinfo.partition(":")
+        url = f"{scheme}{user}{':***' if colon else ''}@{rest}"
+    return re.sub(r"(?i)(password=)[^&\s]*", r"\1***", url)

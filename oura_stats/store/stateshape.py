@@ -47,6 +47,8 @@ def _category_problem(entry: Any) -> str | None:
         value = entry.get(field)
         if value is not None and not is_day_or_time(value):
             return f"{field} is not a date or timestamp"
+        if value is not None and not _PLAUSIBLE_YEARS[0] <= int(value[:4]) <= _PLAUSIBLE_YEARS[1]:
+            return f"{field} {value[:10]} is not a day of this tool's era (years {_ERA})"
     error = entry.get("last_error")
     if error is not None:
         if not isinstance(error, dict) or not isinstance(error.get("message"), str):
@@ -54,6 +56,12 @@ def _category_problem(entry: Any) -> str | None:
         if not is_day_or_time(error.get("at")):
             return "last_error.at is not a timestamp"
     return None
+
+
+# Far wider than any Oura data (2015 on), narrow enough to keep date arithmetic from the
+# limits of the calendar (year 1, year 9999).
+_PLAUSIBLE_YEARS = (1900, 2999)
+_ERA = f"{_PLAUSIBLE_YEARS[0]} to {_PLAUSIBLE_YEARS[1]}"
 
 
 def _run_problem(run: Any) -> str | None:
