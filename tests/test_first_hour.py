@@ -98,7 +98,7 @@ def test_auth_login_help_lists_the_client_and_portal_variables() -> None:
 @pytest.mark.parametrize("command", [["categories"], ["report"]])
 def test_help_of_commands_without_a_token_lists_none(command: list[str]) -> None:
     section = environment_section(*command)
-    assert "TOKEN" not in section and "OURA_STATS_DB" not in section
+    assert "TOKEN" not in section and "CLIENT" not in section
     assert "OURA_STATS_<OPTION>" in section
 
 
