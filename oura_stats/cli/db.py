@@ -48,7 +48,10 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
         parents=parents,
         help="load every CSV into the database (idempotent; rebuilds a new or lost one)",
         description="Load the CSVs, whole, into the database: idempotent, and enough to "
-        "build a new database or rebuild a lost one.",
+        "build a new database or rebuild a lost one. The CSV is the truth: each table becomes "
+        "exactly its CSV (rows deleted from a CSV leave the table). A CSV that fetch would "
+        "refuse (not UTF-8, rows that do not match its header) fails its table with one line "
+        "and leaves it as it was; the other tables are loaded (exit 1).",
         epilog=epilog(SYNC_EXAMPLES, DB_EXIT),
     )
     add_db_option(sync, required=True)

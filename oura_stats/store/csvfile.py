@@ -144,6 +144,8 @@ def iter_rows(handle: IO[bytes], start: int) -> Generator[list[str], None, None]
         yield from csv.reader(text)
     except UnicodeDecodeError:
         raise not_utf8(handle, start) from None
+    except csv.Error as error:
+        raise CsvFormatError(f"cannot be read as CSV ({error})") from None
     finally:
         text.detach()
 
