@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME
+from oura_stats.store.blockfile import csv_bytes
 from oura_stats.store.csvstore import CategoryStore, MergeResult
 from oura_stats.store.flatten import flatten
 from oura_stats.store.keys import time_key
@@ -285,3 +287,21 @@ def test_battery_pages_with_booleans_take_the_block_path_and_match_flatten(
     assert store.add_page(page)  # type: ignore[arg-type]
     store.commit()
     assert read(tmp_path / "ring_battery_level.csv") == [flatten(doc) for doc in page]
+
+
+values = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.sampled_from(["None", "inf"]),
+    st.text(alphabet=st.sampled_from(["a", "1", " ", ",", '"', "\n", "\r"]), max_size=4),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(width=st.integers(1, 4), data=st.data())
+def test_block_rows_are_written_as_csv_writer_writes_them(width: int, data: st.DataObject) -> None:
+    rows = data.draw(st.lists(st.tuples(*[values] * width), max_size=6))
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    assert csv_bytes(rows) == text.getvalue().encode("utf-8")
