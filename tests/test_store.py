@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from oura_stats.api.categories import BY_NAME
 from oura_stats.store.blockfile import csv_bytes
 from oura_stats.store.csvstore import CategoryStore, MergeResult
-from oura_stats.store.flatten import flatten
+from oura_stats.store.flatten import cell, flatten
 from oura_stats.store.keys import time_key
 
 HEARTRATE = BY_NAME["heartrate"]
@@ -305,3 +306,12 @@ def test_block_rows_are_written_as_csv_writer_writes_them(width: int, data: st.D
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     assert csv_bytes(rows) == text.getvalue().encode("utf-8")
+
+
+numbers = st.one_of(st.none(), st.floats(), st.sampled_from([0.0, -0.0, 1.0, 1, True]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(values=st.lists(numbers, max_size=8))
+def test_number_lists_are_written_as_json_dumps_writes_them(values: list[object]) -> None:
+    assert cell(values) == json.dumps(values, separators=(",", ":"), ensure_ascii=False)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from oura_stats.store.names import PLAIN_PARTS, csv_part
+from oura_stats.store.numbers import float_list_text
 
 Row = dict[str, str]
 
@@ -63,6 +64,8 @@ def cell(value: Any) -> str:
     if kind is float:
         return repr(value) if value - value == 0 else number_text(value)
     # Lists (and an empty object) stay whole as compact JSON: one cell, parseable back.
+    if kind is list and (numbers := float_list_text(value)) is not None:
+        return numbers
     text = json.dumps(value, separators=_JSON_SEPARATORS, ensure_ascii=False)
     if not text.isascii() and _ODD_TEXT.search(text):  # a lone surrogate: escape it
         text = json.dumps(value, separators=_JSON_SEPARATORS)
