@@ -12,13 +12,10 @@ import concurrent.futures
 import contextlib
 import datetime as dt
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from oura_stats.api.categories import BY_NAME, Category, Kind
 from oura_stats.api.client import Document, OuraClient, RequestStats
@@ -34,7 +31,6 @@ from oura_stats.api.windows import (
 )
 from oura_stats.errors import (
     AuthError,
-    ConfigError,
     OuraStatsError,
     StopRequested,
     UnreachableError,
@@ -338,19 +334,3 @@ class Collector:
         self._state.record_failure(name, error, self._clock().isoformat(timespec="seconds"))
         if error != self._run_failure:
             log.error("%s: %s", name, error)
-
-
-def prepare_output_dir(directory: Path) -> None:
-    """Create the output directory, or say clearly why it cannot be used."""
-    if directory.exists() and not directory.is_dir():
-        raise ConfigError(f"output directory {directory} is a file; choose another --output-dir")
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=directory)
-        os.close(fd)
-        Path(probe).unlink()
-    except OSError as error:
-        raise ConfigError(
-            f"cannot write to output directory {directory} ({error.strerror}); "
-            "choose another --output-dir or fix its permissions"
-        ) from error

@@ -5,6 +5,8 @@ Nothing past this module asks which it got, and no path travels past it."""
 from __future__ import annotations
 
 import contextlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -13,7 +15,6 @@ from oura_stats.auth.seam import CredentialStore, FileCredentials
 from oura_stats.db.mirror import db_resources
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError
-from oura_stats.run.collector import prepare_output_dir
 from oura_stats.store.lock import RunLock
 from oura_stats.store.rowhome import CsvRows, RowHome
 from oura_stats.store.seam import CursorStore, FileCursors, FileLocks, Locks
@@ -121,3 +122,19 @@ def participant_credentials(
 
     sealer = Sealer.from_environment(plain_allowed=plain_tokens)
     return PgCredentials(target.url, target.display, name, sealer)
+
+
+def prepare_output_dir(directory: Path) -> None:
+    """Create the output directory, or say clearly why it cannot be used."""
+    if directory.exists() and not directory.is_dir():
+        raise ConfigError(f"output directory {directory} is a file; choose another --output-dir")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-test.", dir=directory)
+        os.close(fd)
+        Path(probe).unlink()
+    except OSError as error:
+        raise ConfigError(
+            f"cannot write to output directory {directory} ({error.strerror}); "
+            "choose another --output-dir or fix its permissions"
+        ) from error
