@@ -263,3 +263,24 @@ def test_a_database_only_run_records_its_source(api: FakeOura, ws: Workspace, pg
     result = fetch(api, ws, "--categories", CATEGORIES, "--db", pg_url)
     assert result.returncode == 2
     assert "someone-else" in _one_error(result.stderr)
+
+
+def test_the_study_demo_refuses_a_database_holding_real_data(
+    api: FakeOura, ws: Workspace, pg_url: str
+) -> None:
+    assert fetch(api, ws, "--categories", CATEGORIES, "--db", pg_url).returncode == 0
+    db = Db("postgresql", pg_url)
+    count = db.query("SELECT count(*) FROM daily_sleep")[0][0]
+    study = ["--participants", "2", "--days", "3", "--db", pg_url]
+    result = run_cli("demo", *study, "--output-dir", str(ws.root / "study"))
+    assert result.returncode == 2
+    assert "demo" in _one_error(result.stderr)
+    assert db.query("SELECT count(*) FROM daily_sleep")[0][0] == count
+
+
+def test_the_study_demo_refuses_a_folder_it_did_not_make(pg_url: str, tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("mine")
+    study = ["--participants", "2", "--days", "3", "--db", pg_url]
+    result = run_cli("demo", *study, "--output-dir", str(tmp_path))
+    assert result.returncode == 2
+    assert "notes.txt" in _one_error(result.stderr)

@@ -19,10 +19,11 @@ from oura_stats.auth.credentials import Credentials
 from oura_stats.db.participants import Registry
 from oura_stats.db.target import Target
 from oura_stats.demo.cohort import CohortOura, Member, make_cohort
-from oura_stats.demo.pipeline import demo_settings, until_now
+from oura_stats.demo.pipeline import check_demo_folder, demo_settings, until_now
 from oura_stats.report.cohort_build import write_cohort_report
 from oura_stats.run.cohort import Cohort, run_cohort_round
 from oura_stats.run.homes import participant_credentials
+from oura_stats.run.identity import DEMO_SOURCE, claim_target
 from oura_stats.run.rounds import Settings
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ def enrol_member(registry: Registry, db: Target, member: Member, token_url: str)
 def run_study_demo(
     participants: int, days: int, db: Target, output_dir: Path, stop: threading.Event
 ) -> int:
+    check_demo_folder(output_dir)
+    claim_target(db, DEMO_SOURCE)  # never synthetic participants among real data
     end = dt.datetime.now(dt.UTC).date()
     began = time.monotonic()
     members = make_cohort(participants, days, end, today=end)

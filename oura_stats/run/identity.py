@@ -40,6 +40,7 @@ from oura_stats.store.state import State
 log = logging.getLogger(__name__)
 
 MIXING = "mixing them would pass one's rows for the other's"
+DEMO_SOURCE = Source.of("", False, demo=True)  # the demo's synthetic account(s)
 
 
 # directories ----------------------------------------------------------------------------
