@@ -18,8 +18,11 @@ from typing import Any
 import pytest
 from dbcheck import Db
 
+from oura_stats.api.categories import Category
+from oura_stats.db.target import parse_target
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
+from oura_stats.run.rounds import Settings
 
 TOKEN = "test-token"
 # The CLI plans with the real UTC date: the fake history ends today.
@@ -106,6 +109,23 @@ def fetch(
     api: FakeOura, ws: Workspace, *extra: str, token: str = TOKEN
 ) -> subprocess.CompletedProcess[str]:
     return run_cli(*fetch_args(api, ws, *extra, token=token))
+
+
+def database_only(api: FakeOura, root: Path, pg_url: str, categories: list[Category]) -> Settings:
+    """The settings of a database-only round (`--no-csv --db pg_url`) against the fake API."""
+    return Settings(
+        base_url=api.url,
+        output_dir=root / "no-csv",
+        state_path=root / "no-csv.json",
+        categories=categories,
+        start=None,
+        end=None,
+        lookback_days=3,
+        sandbox=False,
+        concurrency=2,
+        db=parse_target(pg_url),
+        no_csv=True,
+    )
 
 
 def fetch_interrupted(tmp_path: Path, *extra: str, after: int = 3) -> tuple[int, str]:

@@ -11,7 +11,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from conftest import TOKEN, Workspace, fetch, run_cli
+from conftest import TOKEN, Workspace, database_only, fetch, run_cli
 from dbcheck import Db
 
 from oura_stats.api.categories import BY_NAME, CATEGORIES, Kind
@@ -19,9 +19,8 @@ from oura_stats.api.fields import fields
 from oura_stats.api.tokens import StaticToken
 from oura_stats.db.dictionary import local_time_columns, other_tables, series_tables
 from oura_stats.db.schema import schema_text
-from oura_stats.db.target import parse_target
 from oura_stats.demo.server import FakeOura
-from oura_stats.run.rounds import Settings, run_round
+from oura_stats.run.rounds import run_round
 
 # table: (category, API field, kind); samples are {interval, items, timestamp} objects,
 # codes are digit strings starting at the column named beside them.
@@ -225,19 +224,7 @@ def test_demo_names_the_database_it_wrote(ws: Workspace) -> None:
 def test_database_only_runs_have_local_time_and_series_too(
     api: FakeOura, pg_url: str, tmp_path: Path
 ) -> None:
-    settings = Settings(
-        base_url=api.url,
-        output_dir=tmp_path / "no-csv",
-        state_path=tmp_path / "state.json",
-        categories=list(CATEGORIES),
-        start=None,
-        end=None,
-        lookback_days=3,
-        sandbox=False,
-        concurrency=4,
-        db=parse_target(pg_url),
-        no_csv=True,
-    )
+    settings = database_only(api, tmp_path, pg_url, list(CATEGORIES))
     assert run_round(settings, StaticToken(TOKEN), threading.Event()) == 0
     db = Db("postgresql", pg_url)
     assert_local_columns_match_api(db, api)

@@ -10,12 +10,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import TODAY, TOKEN, Workspace, fetch, history, run_cli
+from conftest import TODAY, TOKEN, Workspace, database_only, fetch, history, run_cli
 from dbcheck import Db
 
 from oura_stats.api.categories import select
 from oura_stats.api.tokens import StaticToken
-from oura_stats.db.target import parse_target
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import WrongSourceError
 from oura_stats.run.rounds import Settings, run_round
@@ -227,19 +226,7 @@ def test_a_damaged_source_record_in_the_database_is_one_line(api: FakeOura, ws: 
 
 
 def _database_only(api: FakeOura, root: Path, pg_url: str) -> Settings:
-    return Settings(
-        base_url=api.url,
-        output_dir=root / "no-csv",
-        state_path=root / "no-csv.json",
-        categories=select(CATEGORIES.split(",")),
-        start=None,
-        end=None,
-        lookback_days=3,
-        sandbox=False,
-        concurrency=2,
-        db=parse_target(pg_url),
-        no_csv=True,
-    )
+    return database_only(api, root, pg_url, select(CATEGORIES.split(",")))
 
 
 def test_a_database_only_run_keeps_to_its_databases_source(

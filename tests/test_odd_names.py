@@ -4,12 +4,17 @@ PostgreSQL, by one deterministic rule (store/names.py), and the data dictionary 
 from __future__ import annotations
 
 import re
+import threading
+from pathlib import Path
 from typing import Any
 
-from conftest import Workspace, fetch, run_cli
+from conftest import TOKEN, Workspace, database_only, fetch, run_cli
 from dbcheck import Db
 
+from oura_stats.api.categories import BY_NAME
+from oura_stats.api.tokens import StaticToken
 from oura_stats.demo.server import FakeOura
+from oura_stats.run.rounds import run_round
 from oura_stats.store.names import MAX_IDENTIFIER_BYTES, db_column
 
 LONG = "x" * 70
@@ -59,6 +64,16 @@ def assert_database_has_them(db: Db, doc: dict[str, Any]) -> None:
         assert str(stored[db_column(column)]) == str(value), column
     assert stored["a.b"] == "nested"
     assert stored["score"] == doc["score"]
+
+
+def test_database_only_runs_give_odd_names_their_own_columns_too(
+    api: FakeOura, pg_url: str, tmp_path: Path
+) -> None:
+    doc = odd_document(api)
+    api.upsert_document("daily_readiness", doc)
+    settings = database_only(api, tmp_path, pg_url, [BY_NAME["daily_readiness"]])
+    assert run_round(settings, StaticToken(TOKEN), threading.Event()) == 0
+    assert_database_has_them(Db("postgresql", pg_url), doc)
 
 
 def test_the_database_names_are_distinct_short_and_stable() -> None:

@@ -29,6 +29,7 @@ from oura_stats.db.studykey import ACCOUNT, is_study, key_by_account
 from oura_stats.store.flatten import Row
 from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
 from oura_stats.store.merge import MergeResult
+from oura_stats.store.names import db_column
 
 COLUMNS_TABLE = (
     "CREATE TABLE IF NOT EXISTS _csv_columns (\n"
@@ -51,14 +52,14 @@ class TableWriter(Mirror):
         self.add_columns(category, header)
         ids: list[str] = []
         wide, batches = with_local(category, header, iter([rows]), ids)
-        count = self._write(category, wide, batches, fresh=False)
+        count = self._write(category, list(map(db_column, wide)), batches, fresh=False)
         rebuild_series(self.db, category, self.kinds(category), ids)
         return count
 
     def add_columns(self, category: Category, header: list[str]) -> None:
-        for column in header:
-            if column not in self._kinds[category.name]:
-                self._add_column(category, column, column_type(category, column))
+        for column in header:  # an odd field name has its own database column (names.py)
+            if db_column(column) not in self._kinds[category.name]:
+                self._add_column(category, db_column(column), column_type(category, column))
 
     def kinds(self, category: Category) -> dict[str, str]:
         """{column: type its values are checked against} of the category's table."""
