@@ -27,6 +27,8 @@ ODD: dict[str, tuple[str, Any]] = {
     'say "hi"': ('say "hi"', "quoted"),
     "line\nbreak": ("line\nbreak", "newline"),
     "a.b": ('"a.b"', "top"),
+    "half \ud83d": ('"half \\ud83d"', "lone surrogate"),
+    "nul\x00": ('"nul\\u0000"', "nul"),
 }
 
 
