@@ -107,3 +107,24 @@ def test_a_seed_state_of_another_folder_stays_where_it_is(api: FakeOura, tmp_pat
     assert real.returncode == 0, real.stderr
     assert json.loads((tmp_path / STATE).read_text())["source"]["sandbox"] is True
     assert (tmp_path / "oura" / STATE).exists()
+
+
+def test_the_seeds_state_moves_only_to_the_folder_it_describes(
+    api: FakeOura, tmp_path: Path
+) -> None:
+    """Two folders that shared the seed's state: its cursors describe the last one run."""
+    assert _fetch(api, tmp_path, "--state-file", STATE, "--output-dir", "a").returncode == 0
+    seed = json.loads((tmp_path / STATE).read_text())
+    seed.pop("output_dir", None)  # as an earlier version wrote it
+    (tmp_path / STATE).write_text(json.dumps(seed))
+    (tmp_path / "b").mkdir()
+    lines = (tmp_path / "a" / "daily_sleep.csv").read_text().splitlines(keepends=True)
+    (tmp_path / "b" / "daily_sleep.csv").write_text("".join(lines[:-20]))  # b is behind
+    api.clear_requests()
+    assert _fetch(api, tmp_path, "--output-dir", "b").returncode == 0
+    assert (tmp_path / STATE).exists()  # not b's: its cursors are ahead of b's rows
+    days = (tmp_path / "b" / "daily_sleep.csv").read_text().count("\n") - 1
+    assert days == len(api.data["daily_sleep"])
+    assert _fetch(api, tmp_path, "--output-dir", "a").returncode == 0
+    assert not (tmp_path / STATE).exists()
+    assert (tmp_path / "a" / STATE).exists()

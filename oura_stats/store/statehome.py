@@ -13,8 +13,10 @@ import contextlib
 import logging
 from pathlib import Path
 
+from oura_stats.api.categories import BY_NAME, Kind
 from oura_stats.errors import ConfigError, OuraStatsError
 from oura_stats.store.atomic import atomic_binary_writer
+from oura_stats.store.csvfacts import read_facts
 from oura_stats.store.source import holds_data, read_marker, same_source
 from oura_stats.store.state import State
 
@@ -60,8 +62,9 @@ def move_seed_state(output_dir: Path) -> None:
 
 def seed_belongs(output_dir: Path) -> bool:
     """Whether `./.oura_state.json` holds `output_dir`'s cursors: the folder it recorded,
-    or (written by an earlier version) a cursor for a CSV the folder holds, from the
-    source the folder recorded, if it did."""
+    or (written by an earlier version) cursors for CSVs the folder holds, none of them
+    ahead of its rows (a state never claims more than its CSVs hold; cursors moved by a
+    run into another folder do), from the source the folder recorded, if it did."""
     if not SEED_STATE.is_file() or not holds_data(output_dir):
         return False
     try:
@@ -74,8 +77,13 @@ def seed_belongs(output_dir: Path) -> bool:
     marker, source = read_marker(output_dir), state.source()
     if marker is not None and source is not None and not same_source(marker, source):
         return False
-    cursors = state.snapshot()["categories"]
-    return any(
-        entry.get("cursor") and (output_dir / f"{name}.csv").exists()
-        for name, entry in cursors.items()
+    described = [
+        (BY_NAME[name], str(entry["cursor"]))
+        for name, entry in state.snapshot()["categories"].items()
+        if entry.get("cursor") and name in BY_NAME and (output_dir / f"{name}.csv").exists()
+    ]
+    return bool(described) and all(
+        (read_facts(category, output_dir).newest or "") >= cursor
+        for category, cursor in described
+        if category.kind is not Kind.SERIES  # the daily ones tell, and are quick to read
     )
