@@ -611,3 +611,17 @@ def test_credentials_file_holds_no_more_than_it_should(fake: FakeOAuth, creds: P
         "version", "client_id", "client_secret", "token_url", "access_token",
         "refresh_token", "obtained_at", "expires_at", "scopes",
     }  # fmt: skip
+
+
+def test_status_asks_the_api_the_login_was_for(
+    fake: FakeOAuth, api: FakeOura, creds: Path, tmp_path: Path
+) -> None:
+    login = LiveLogin(
+        tmp_path, *login_args(fake, creds, 8765, "--manual"), env={"OURA_API_BASE_URL": api.url}
+    )
+    code, _, stderr = login.finish(_approve(login.wait_for_line("oauth-authorize?")) + "\n")
+    assert code == 0, stderr
+    result = run_auth(tmp_path, "status", "--credentials-file", str(creds))  # no base URL
+    assert result.returncode == 0, result.stderr
+    assert "ring@example.org (id user-1)" in result.stdout
+    assert [r.category for r in api.requests] == ["personal_info"]

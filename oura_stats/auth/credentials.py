@@ -48,6 +48,8 @@ class Credentials:
     refresh_token: str = field(repr=False)
     # The portal the application belongs to; None in files saved before it was recorded.
     portal_name: str | None = None
+    # The API these credentials were logged in for, when not Oura's own (`auth status` asks it).
+    api_base_url: str | None = None
 
     @property
     def lifetime(self) -> float:
@@ -74,6 +76,8 @@ class Credentials:
         }
         if self.portal_name:
             document["portal"] = self.portal_name
+        if self.api_base_url:
+            document["api_base_url"] = self.api_base_url
         return json.dumps(document, indent=2) + "\n"
 
     def replace(self, **changes: Any) -> Credentials:
@@ -113,6 +117,9 @@ def parse_credentials(text: str) -> Credentials:
     portal = document.get("portal")
     if portal is not None and portal not in PORTALS:
         raise ValueError(f"portal is not one of {', '.join(PORTALS)}")
+    api_base_url = document.get("api_base_url")
+    if api_base_url is not None and not isinstance(api_base_url, str):
+        raise ValueError("api_base_url is not text")
     return Credentials(
         client_id=_text(document, "client_id"),
         client_secret=_text(document, "client_secret"),
@@ -123,6 +130,7 @@ def parse_credentials(text: str) -> Credentials:
         expires_at=_timestamp(document.get("expires_at"), "expires_at"),
         scopes=tuple(scopes),
         portal_name=portal,
+        api_base_url=api_base_url or None,
     )
 
 

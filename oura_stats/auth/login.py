@@ -47,6 +47,7 @@ class LoginRequest:
     authorize_url: str
     token_urls: tuple[str, ...]  # the first, then others tried only if it never took the code
     portal: Portal = NEW
+    api_base_url: str | None = None  # recorded for `auth status`, when not Oura's own
     state: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     @property
@@ -236,6 +237,7 @@ def exchange_code(
         portal_name=(
             request.portal if url == request.token_urls[0] else portal_of_token_url(url)
         ).name,
+        api_base_url=request.api_base_url,
     )
 
 

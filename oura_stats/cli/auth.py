@@ -14,7 +14,6 @@ import sys
 import requests
 
 from oura_stats.api.client import DEFAULT_BASE_URL
-from oura_stats.api.tokens import StaticToken, TokenProvider
 from oura_stats.auth.credentials import CREDENTIALS_ENV, resolve_path
 from oura_stats.auth.login import LOGIN_TIMEOUT, LoginRequest, login
 from oura_stats.auth.manage import logout, show_status
@@ -24,8 +23,9 @@ from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.cli.argtypes import listen_port, positive_float
 from oura_stats.cli.common import Subparsers, add_command, add_output_options
 from oura_stats.cli.helptext import ENVIRONMENT, SIMPLE_EXIT, epilog
+from oura_stats.cli.tokens import flag_or_env as _env
+from oura_stats.cli.tokens import token_provider_from_args
 from oura_stats.errors import EXIT_OK, ConfigError
-from oura_stats.scrub import remember
 
 log = logging.getLogger(__name__)
 
@@ -59,12 +59,6 @@ AUTH_EPILOG = """examples:
   oura-stats auth status
   oura-stats auth logout
 """
-
-
-def _env(args: argparse.Namespace, name: str, variable: str) -> str | None:
-    """The flag's value, else the environment variable's (read when the command runs)."""
-    value: str | None = getattr(args, name, None) or os.environ.get(variable) or None
-    return value
 
 
 def _add_file_option(parser: argparse.ArgumentParser) -> None:
@@ -122,7 +116,8 @@ def add_auth_command(subparsers: Subparsers) -> None:
     status.add_argument(
         "--base-url",
         metavar="URL",
-        help=f"API base URL for personal_info (env OURA_API_BASE_URL; default {DEFAULT_BASE_URL})",
+        help="API base URL for personal_info (env OURA_API_BASE_URL; default: the one the "
+        f"login was for, else {DEFAULT_BASE_URL})",
     )
     status.set_defaults(handler=run_status)
     logout = _add_credentials_action(
@@ -171,6 +166,12 @@ def _add_login(actions: Subparsers) -> None:
         epilog=LOGIN_EPILOG + AUTH_FOOTER,
     )
     add_login_options(login_parser)
+    login_parser.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="API base URL these credentials are for, saved with them for `auth status` "
+        f"(env OURA_API_BASE_URL; default {DEFAULT_BASE_URL})",
+    )
     add_output_options(login_parser)
     add_credential_options(login_parser)
     login_parser.set_defaults(handler=run_login)
@@ -220,54 +221,6 @@ def add_login_options(parser: argparse.ArgumentParser) -> None:
         default=LOGIN_TIMEOUT,
         metavar="SECONDS",
         help=f"how long to wait for the redirect (default {LOGIN_TIMEOUT:.0f})",
-    )
-
-
-TOKEN_ENV = ("OURA_PERSONAL_ACCESS_TOKEN", "OURA_ACCESS_TOKEN")
-SANDBOX_TOKEN = "sandbox"  # noqa: S105 - not a secret: the sandbox accepts any bearer string
-
-
-def given_token(args: argparse.Namespace) -> str | None:
-    """--token, else the first token environment variable that is set."""
-    token = getattr(args, "token", None) or next(
-        (os.environ[name] for name in TOKEN_ENV if os.environ.get(name)), None
-    )
-    if not token:
-        return None
-    remember(token)  # masked in every error text and log line from now on
-    return token.strip()
-
-
-def resolve_tokens(args: argparse.Namespace, *, sandbox: bool = False) -> TokenProvider:
-    """--token, then the token environment variables, then saved OAuth2 credentials."""
-    token = given_token(args)
-    if token:
-        return StaticToken(token)
-    saved = token_provider_from_args(args)
-    if saved is not None:
-        return saved
-    if sandbox:
-        return StaticToken(SANDBOX_TOKEN)
-    raise ConfigError(
-        "no access token: log in with `oura-stats auth login`, or pass --token "
-        "(or set OURA_PERSONAL_ACCESS_TOKEN or OURA_ACCESS_TOKEN)"
-    )
-
-
-def token_provider_from_args(
-    args: argparse.Namespace, *, session: requests.Session | None = None
-) -> TokenProvider | None:
-    """The OAuth2 provider if a credentials file exists; None if there is none (not named)."""
-    path, named = resolve_path(getattr(args, "credentials_file", None))
-    if not path.exists():
-        if named:
-            raise ConfigError(
-                f"credentials file {path} does not exist; run `oura-stats auth login` "
-                "or pass --token"
-            )
-        return None
-    return OAuthTokenProvider(
-        path, token_url=_env(args, "token_url", "OURA_TOKEN_URL"), session=session
     )
 
 
@@ -321,6 +274,7 @@ def login_request(args: argparse.Namespace) -> LoginRequest:
         # The other portal's endpoint only if this one never took the code (see oauth.py).
         token_urls=(token_url,) if token_url else (portal.token_url, portal.other.token_url),
         portal=portal,
+        api_base_url=_env(args, "base_url", "OURA_API_BASE_URL"),
     )
 
 
@@ -332,7 +286,11 @@ def run_status(args: argparse.Namespace) -> int:
             f"not logged in: no credentials file at {path}; run `oura-stats auth login`"
         )
     assert isinstance(provider, OAuthTokenProvider)  # what token_provider_from_args builds
-    base_url = _env(args, "base_url", "OURA_API_BASE_URL") or DEFAULT_BASE_URL
+    base_url = (
+        _env(args, "base_url", "OURA_API_BASE_URL")
+        or provider.credentials().api_base_url  # the API the login was for
+        or DEFAULT_BASE_URL
+    )
     show_status(provider, base_url, sys.stdout)
     return EXIT_OK
 

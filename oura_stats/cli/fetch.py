@@ -20,12 +20,13 @@ from oura_stats.cli.argtypes import (
     positive_float,
     positive_int,
 )
-from oura_stats.cli.auth import add_credential_options, resolve_tokens
+from oura_stats.cli.auth import add_credential_options
 from oura_stats.cli.common import Subparsers, add_category_option, add_command, collected_categories
 from oura_stats.cli.envopts import NO_ENVIRONMENT
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.progress import progress_for
 from oura_stats.cli.study import add_study_options, cohort_from_args, run_study
+from oura_stats.cli.tokens import resolve_tokens
 from oura_stats.db.postgres import require_driver
 from oura_stats.db.target import Target, parse_target
 from oura_stats.errors import ConfigError

@@ -17,7 +17,7 @@ from typing import IO
 
 from oura_stats.api.client import DEFAULT_BASE_URL
 from oura_stats.api.tokens import TokenProvider
-from oura_stats.cli.auth import TOKEN_ENV, add_credential_options, resolve_tokens
+from oura_stats.cli.auth import add_credential_options
 from oura_stats.cli.common import (
     Subparsers,
     add_category_option,
@@ -27,6 +27,7 @@ from oura_stats.cli.common import (
 )
 from oura_stats.cli.fetch import add_db_option, db_target
 from oura_stats.cli.helptext import STATUS_EXIT, epilog
+from oura_stats.cli.tokens import TOKEN_ENV, resolve_tokens
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
 from oura_stats.monitor.adherence import as_json as adherence_json
 from oura_stats.monitor.adherence import as_table as adherence_table
