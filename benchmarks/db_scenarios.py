@@ -1,12 +1,15 @@
 """The database mirror's rows of the benchmark: backfills and incremental runs with `--db`
 (SQLite, and PostgreSQL on a throwaway cluster when its binaries and psycopg are there),
-and `db sync` of the whole history into a new SQLite file.
+and `db sync` of the whole history into a new database of each kind. The database runs
+include everything the mirror writes: typed tables, local-time columns and the nested
+series tables (`sleep__hrv`, `daily_activity__met`, ...).
 
 Called by run.py with the CSV-only backfill and incremental scenarios to compare with.
 """
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 import sys
 from collections.abc import Callable, Iterator
@@ -37,6 +40,15 @@ def postgres() -> Iterator[str | None]:
         return
     with cluster(bindir) as url:
         yield url
+
+
+def new_database(url: str, name: str) -> str:
+    """A new, empty database on the cluster of `url`, as its URL."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+    return url.replace("@/postgres?", f"@/{name}?")
 
 
 @dataclass
@@ -75,38 +87,61 @@ class Bench:
         ]
         return [backfill, incremental], targets
 
-    def sync(self, csv_dir: Path) -> tuple[Any, Any]:
-        """`db sync` of the backfill's CSVs into a new SQLite file."""
-        self.progress(f"db sync of the {self.big} CSVs into a new SQLite file")
-        workdir = self.tmp / "db-sync"
-        args = ["db", "sync", "--db", str(workdir / "oura.db"), "--output-dir", str(csv_dir)]
+    def sync(self, csv_dir: Path, kind: str, db: str) -> tuple[Any, Any]:
+        """`db sync` of the backfill's CSVs into a new database (`db`: its --db)."""
+        self.progress(f"db sync of the {self.big} CSVs into a new {kind} database")
+        workdir = self.tmp / f"db-sync-{kind}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        args = ["db", "sync", "--db", db, "--output-dir", str(csv_dir)]
         args += ["--state-file", str(workdir / "state.json")]
         run = self.run_child([sys.executable, "-m", "oura_stats", *args])
         if run.exit_code != 0:
             raise SystemExit(f"benchmark: db sync exited with {run.exit_code}:\n{run.output}")
         shutil.rmtree(workdir, ignore_errors=True)
-        name = f"db sync of the {self.big} CSVs (SQLite)"
+        name = f"db sync of the {self.big} CSVs ({kind})"
         scenario = type(self.backfill)(
             name, run.wall_s, run.cpu_s, run.peak_rss_mb, run.server_cpu_s, 0
         )
-        return scenario, self.target(f"db sync of {self.big} into SQLite", run.wall_s, 30, " s")
+        return scenario, self.target(f"db sync of {self.big} into {kind}", run.wall_s, 60, " s")
+
+
+def series_rows(path: Path) -> int:
+    """Rows in the SQLite file's series tables."""
+    import sqlite3
+
+    from oura_stats.db.series import all_series
+
+    with contextlib.closing(sqlite3.connect(path)) as connection:
+        return sum(
+            connection.execute(f'SELECT count(*) FROM "{s.table}"').fetchone()[0]
+            for s in all_series()
+        )
 
 
 def db_scenarios(bench: Bench) -> tuple[list[Any], list[Any], list[str]]:
     """(scenarios, targets, notes) of the mirror."""
     sqlite_file = bench.tmp / "db-sqlite" / "oura.db"
-    scenarios, targets = bench.backend("sqlite", str(sqlite_file), 1.3)
-    sync, sync_target = bench.sync(bench.tmp / "db-sqlite" / "data")
+    csv_dir = bench.tmp / "db-sqlite" / "data"
+    scenarios, targets = bench.backend("sqlite", str(sqlite_file), 1.5)
+    sync, sync_target = bench.sync(csv_dir, "SQLite", str(bench.tmp / "db-sync.db"))
     scenarios.append(sync)
     targets.append(sync_target)
-    notes = [f"the {bench.big} SQLite file: {sqlite_file.stat().st_size / 1e6:.0f} MB."]
-    shutil.rmtree(bench.tmp / "db-sqlite", ignore_errors=True)
+    notes = [
+        f"the {bench.big} SQLite file: {sqlite_file.stat().st_size / 1e6:.0f} MB, "
+        f"{series_rows(sqlite_file):,} rows in its series tables."
+    ]
     with postgres() as url:
         if url is None:
             notes.append("PostgreSQL rows skipped: no PostgreSQL binaries or no psycopg.")
+            shutil.rmtree(bench.tmp / "db-sqlite", ignore_errors=True)
             return scenarios, targets, notes
         pg_scenarios, pg_targets = bench.backend("postgresql", url, 1.5)
         shutil.rmtree(bench.tmp / "db-postgresql", ignore_errors=True)
+        sync_url = new_database(url, "oura_sync")
+        pg_sync, pg_sync_target = bench.sync(csv_dir, "PostgreSQL", sync_url)
+        pg_scenarios.append(pg_sync)
+        pg_targets.append(pg_sync_target)
+    shutil.rmtree(bench.tmp / "db-sqlite", ignore_errors=True)
     notes.append(
         "PostgreSQL: a cluster started for the benchmark on this machine (Unix socket, fsync "
         "off), so its server CPU competes with the CLI and the fake API for the cores."

@@ -57,8 +57,8 @@ def series_tables() -> list[Table]:
         found.append(
             Table(
                 series.table,
-                "series table",
-                f"one row per sample of {source}; rebuilt whenever its parent row is written",
+                "series table (a view)",
+                f"one row per sample of {source}, worked out from the parent row as it is",
                 [
                     Column("parent_id", "string", "", f"the `id` of the {series.category} row"),
                     Column("timestamp", "datetime", "ISO 8601", "the sample's instant"),

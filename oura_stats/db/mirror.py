@@ -4,7 +4,7 @@ The CSVs are the source of truth. Each table is written in one transaction that 
 records, in `_mirror`, which state of the CSV (size, modification time, inode) it now
 mirrors. After a commit only the CSV's tail from the run's oldest row is upserted; a table
 whose record does not match the CSV it started from (a crash between the two, a new or
-lost database) is loaded from its whole CSV instead; with it, `series.py`'s extras.
+lost database) is loaded from its whole CSV instead, with `series.py`'s local times.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from oura_stats.db.schema import (
     table_columns,
     table_statements,
 )
-from oura_stats.db.series import LOCAL, all_series, rebuild_series, with_local
+from oura_stats.db.series import LOCAL, all_series, series_query, with_local
 from oura_stats.db.target import Target
 from oura_stats.db.views import view_statements
 from oura_stats.errors import ConfigError, DatabaseError
@@ -105,20 +105,27 @@ class Mirror:
 
     def prepare(self) -> None:
         """Create what is missing of the schema; read which CSV state each table mirrors (a
-        table given series tables or local-time columns is loaded again in full)."""
+        table given local-time columns is loaded again in full)."""
         with self._lock, self.db.transaction():
             self._load_columns()
             found = set(self._kinds)
-            tables = (*BY_NAME, *(s.table for s in all_series()), "_mirror", "_runs")
+            tables = (*BY_NAME, "_mirror", "_runs")
             if created := not found.issuperset(tables):
                 for statement in table_statements(self.db.dialect):
                     self.db.execute(statement)
                 self._load_columns()
-            stale = {s.category for s in all_series() if s.table not in found}
-            stale |= self._add_missing_columns()
+            stale = self._add_missing_columns()
+            created |= self._series_views_missing()
             for statement in view_statements(self.db.dialect) if created or stale else []:
                 self.db.execute(statement)
             self._records = {n: s for n, s in self.db.mirror_states().items() if n not in stale}
+
+    def _series_views_missing(self) -> bool:
+        """Whether a series view is missing (stored series tables are dropped for them)."""
+        for (name,) in self.db.query(series_query(self.db.dialect, views=False)):
+            self.db.execute(f"DROP TABLE {quote(name)}")
+        found = self.db.query(series_query(self.db.dialect, views=True))
+        return len(found) < len(all_series())
 
     def _add_missing_columns(self) -> set[str]:
         """Add the columns the API table gained: the categories given local-time columns."""
@@ -216,10 +223,8 @@ class Mirror:
                 count = self.db.copy_csv(category, names, handle, start, fresh=fresh)
             if count is None:  # no bulk path, or a value that needs a look: row by row
                 batches = csv_batches(category, handle, header, (header_end, start), since)
-                ids: list[str] | None = None if since is None else []
-                wide, batches = with_local(category, header, batches, ids)
+                wide, batches = with_local(category, header, batches)
                 count = self._write(category, list(map(db_column, wide)), batches, fresh=fresh)
-                rebuild_series(self.db, category, self._kinds[category.name], ids)
             at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
             self.db.save_mirror_state(category.name, state, at)
         self._records[category.name] = state

@@ -24,7 +24,7 @@ from oura_stats.db.pgconn import errors
 from oura_stats.db.pgstate import SAVE_CURSOR, STATE_TABLES, create_tables
 from oura_stats.db.postgres import PostgresDatabase
 from oura_stats.db.schema import column_type, quote
-from oura_stats.db.series import rebuild_series, with_local
+from oura_stats.db.series import with_local
 from oura_stats.db.studykey import ACCOUNT, is_study, key_by_account
 from oura_stats.store.flatten import Row
 from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
@@ -47,14 +47,11 @@ class TableWriter(Mirror):
 
     def write_rows(self, category: Category, header: list[str], rows: list[list[str]]) -> int:
         """Upsert rows of text under `header` (new columns added, misfits widened), with
-        their local-time columns and nested series as the mirror has them, in the caller's
-        transaction: the database-only store writes through this."""
+        their local-time columns as the mirror has them (the series views follow), in the
+        caller's transaction: the database-only store writes through this."""
         self.add_columns(category, header)
-        ids: list[str] = []
-        wide, batches = with_local(category, header, iter([rows]), ids)
-        count = self._write(category, list(map(db_column, wide)), batches, fresh=False)
-        rebuild_series(self.db, category, self.kinds(category), ids)
-        return count
+        wide, batches = with_local(category, header, iter([rows]))
+        return self._write(category, list(map(db_column, wide)), batches, fresh=False)
 
     def add_columns(self, category: Category, header: list[str]) -> None:
         for column in header:  # an odd field name has its own database column (names.py)

@@ -14,7 +14,7 @@ from typing import Any
 
 from oura_stats.api.categories import CATEGORIES, Category, Kind
 from oura_stats.api.fields import fields
-from oura_stats.db.series import LOCAL, all_series, create_series_table, local_columns
+from oura_stats.db.series import LOCAL, local_columns
 from oura_stats.db.views import view_statements
 from oura_stats.store.names import db_column
 
@@ -152,8 +152,7 @@ SOURCE_TABLE = (
 def table_statements(dialect: str) -> list[str]:
     """The statements that create the tables (each safe to run again), views excluded."""
     tables = [create_table(dialect, category) for category in CATEGORIES]
-    series = [create_series_table(dialect, s) for s in all_series()]
-    return [*tables, *series, *bookkeeping_tables(dialect)]
+    return [*tables, *bookkeeping_tables(dialect)]
 
 
 def schema_statements(dialect: str) -> list[str]:

@@ -1,5 +1,5 @@
-"""The views for people and dashboards: `daily` (one row per day), `heartrate_local` and
-`heartrate_daily`.
+"""The views for people and dashboards: `daily` (one row per day), `heartrate_local`,
+`heartrate_daily`, and the nested series (`series.py`).
 
 `daily` joins the day's scores, the main sleep (the long sleep, else the longest; `deleted`
 sleeps never count, as in the report) and activity figures. Heart-rate samples are UTC
@@ -11,7 +11,9 @@ summarises the samples per local day.
 
 from __future__ import annotations
 
-VIEWS = ("daily", "heartrate_daily", "heartrate_local")
+from oura_stats.db.series import all_series, series_views
+
+VIEWS = ("daily", "heartrate_daily", "heartrate_local", *(s.table for s in all_series()))
 NOT_SLEEP = "deleted"
 
 # (source table, output column, expression over that table), aggregated per day.
@@ -108,6 +110,7 @@ def _create(dialect: str, name: str) -> str:
 def view_statements(dialect: str) -> list[str]:
     """Statements that (re)create the views; SQLite has no CREATE OR REPLACE VIEW."""
     creates = [_daily(dialect), _heartrate_local(dialect), _heartrate_daily(dialect)]
+    creates += series_views(dialect)
     return [*drop_statements(), *creates]
 
 
