@@ -12,7 +12,9 @@ Each pair gives the ratios ours ÷ floor of wall time, CPU time (user + system) 
 RSS; the medians of those ratios are the result, so a machine that speeds up or slows
 down during the run moves both sides of a pair alike. Afterwards: the peak RSS of an
 incremental run (nothing changed on the server) and of a backfill with `--db sqlite`.
-Every figure is the child's own rusage, started through measure.py.
+With PostgreSQL and psycopg installed, also the peak RSS of a database-only backfill
+(`--db postgresql://... --no-csv`) into a throwaway cluster. Every figure is the child's
+own rusage, started through measure.py.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -31,6 +34,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from db_scenarios import postgres  # noqa: E402
 from run import TOKEN, ChildRun, checked, fetch_args, progress, run_child, serving  # noqa: E402
 
 from oura_stats.demo.history import make_history  # noqa: E402
@@ -42,6 +46,7 @@ TARGETS: dict[str, tuple[float | None, str]] = {  # (limit, unit)
     "backfill peak RSS": (64.0, " MB"),
     "backfill --db sqlite peak RSS": (64.0, " MB"),
     "incremental peak RSS": (48.0, " MB"),
+    "backfill database-only (PostgreSQL) peak RSS": (100.0, " MB"),
 }
 
 
@@ -64,6 +69,26 @@ def backfill(url: str, workdir: Path, *extra: str) -> ChildRun:
 def replay(plan: Path, concurrency: int) -> ChildRun:
     argv = [sys.executable, str(HERE / "http_replay.py"), str(plan), str(concurrency)]
     return checked(run_child(argv), "the HTTP replay")
+
+
+def postgres_only(url: str, workdir: Path) -> ChildRun | None:
+    """A database-only backfill (--no-csv) into a throwaway PostgreSQL cluster; None
+    without PostgreSQL binaries or psycopg, or without the option."""
+    usage = subprocess.run(
+        [sys.executable, "-m", "oura_stats", "fetch", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if "--no-csv" not in usage.stdout:
+        progress("database-only backfill skipped: this version has no fetch --no-csv")
+        return None
+    with postgres() as database:
+        if database is None:
+            progress("database-only backfill skipped: no PostgreSQL or no psycopg")
+            return None
+        progress("database-only backfill (PostgreSQL, --no-csv)")
+        return backfill(url, workdir, "--db", database, "--no-csv")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -106,6 +131,7 @@ def compare(args: argparse.Namespace, tmp: Path) -> int:
             "the incremental run",
         )
         with_db = backfill(fake.url, tmp / "db", "--db", f"sqlite:///{tmp / 'db.sqlite'}")
+        database_only = postgres_only(fake.url, tmp / "pg")
     results = {
         "wall ÷ floor": statistics.median(p.ratio("wall_s") for p in pairs),
         "CPU ÷ floor": statistics.median(p.ratio("cpu_s") for p in pairs),
@@ -114,6 +140,8 @@ def compare(args: argparse.Namespace, tmp: Path) -> int:
         "backfill --db sqlite peak RSS": with_db.peak_rss_mb,
         "incremental peak RSS": incremental.peak_rss_mb,
     }
+    if database_only is not None:
+        results["backfill database-only (PostgreSQL) peak RSS"] = database_only.peak_rss_mb
     print(report(args, len(log), concurrency, pairs, results))
     if args.json is not None:
         args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -141,13 +169,15 @@ def report(
             f"{f.wall_s:10.2f} {f.cpu_s:6.2f} {f.peak_rss_mb:7.1f}"
         )
     lines.append("")
+    width = max(map(len, results)) + 2
     for name, value in results.items():
         limit, unit = TARGETS.get(name, (None, ""))
         verdict = ""
         if limit is not None:
             verdict = f"  (≤ {limit:g}{unit}: {'PASS' if value <= limit else 'MISS'})"
-        lines.append(f"{name:<32}{value:8.2f}{unit}{verdict}")
+        lines.append(f"{name:<{width}}{value:8.2f}{unit}{verdict}")
     lines.append("ratios: median over the pairs; backfill peak RSS: the largest of the pairs")
+
     return "\n".join(lines)
 
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME
 from oura_stats.store.blockfile import csv_bytes
+from oura_stats.store.csvfile import holds_any
 from oura_stats.store.csvstore import CategoryStore, MergeResult
 from oura_stats.store.flatten import cell, flatten
 from oura_stats.store.keys import time_key
@@ -315,3 +316,18 @@ numbers = st.one_of(st.none(), st.floats(), st.sampled_from([0.0, -0.0, 1.0, 1, 
 @given(values=st.lists(numbers, max_size=8))
 def test_number_lists_are_written_as_json_dumps_writes_them(values: list[object]) -> None:
     assert cell(values) == json.dumps(values, separators=(",", ":"), ensure_ascii=False)
+
+
+def test_a_key_is_found_wherever_it_stands_before_the_end(tmp_path: Path) -> None:
+    path = tmp_path / "history.csv"
+    meg = 1 << 20
+    # One key across the first 1 MiB boundary (where two reads meet), one after `end`.
+    data = b"x" * (meg - 3) + b"id-1234" + b"y" * meg + b"id-5678"
+    path.write_bytes(data)
+    end = len(data) - 3  # the second key is cut by `end`: not before it
+    with path.open("rb") as handle:
+        fd = handle.fileno()
+        assert holds_any(fd, end, {b"id-1234"})
+        assert not holds_any(fd, end, {b"id-5678"})
+        assert holds_any(fd, len(data), {b"id-5678", b"absent"})
+        assert not holds_any(fd, end, set())

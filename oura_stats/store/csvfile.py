@@ -15,13 +15,14 @@ import csv
 import io
 import os
 import sys
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Collection, Generator, Iterator, Sequence
 from typing import IO
 
 from oura_stats.errors import OuraStatsError
 from oura_stats.store.keys import time_key
 
 _BLOCK = 1 << 16
+_SCAN = 1 << 20  # bytes read at once when searching a file
 # The longest tail merged in memory; a run reaching further back rewrites the file streaming.
 TAIL_LIMIT_BYTES = 16 << 20
 _LEAD_READ = 512
@@ -209,3 +210,20 @@ def find_tail_start(handle: IO[bytes], header_end: int, time_index: int, min_tim
             return next_row_start
         next_row_start = row_start
     return header_end  # not reached: the first row is older than min_time (checked above)
+
+
+def holds_any(fd: int, end: int, needles: Collection[bytes]) -> bool:
+    """Whether one of `needles` stands whole in the file's bytes before `end`.
+
+    Read a block at a time (each reaching past the next by the longest needle less one,
+    so no needle is missed where two meet): a mapping of the whole file would count its
+    every page in the process's resident memory, megabytes for a long history.
+    """
+    if not needles:
+        return False
+    overlap = max(map(len, needles)) - 1
+    for position in range(0, end, _SCAN):
+        block = os.pread(fd, min(_SCAN + overlap, end - position), position)
+        if any(needle in block for needle in needles):
+            return True
+    return False

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import io
 import itertools
-import mmap
 import os
 import threading
 from collections.abc import Iterable, Iterator
@@ -29,6 +28,7 @@ from oura_stats.store.csvfile import (
     RowWriter,
     check_widths,
     find_tail_start,
+    holds_any,
     iter_rows,
     read_header,
     written_as_we_write,
@@ -298,12 +298,8 @@ class CategoryStore:
         """Could a key of this run stand in the bytes before `end` (a document whose day moved)?"""
         if len(self._latest) > _MAX_KEYS_SEARCHED:
             return True
-        with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as history:
-            return any(
-                part and history.find(part.encode(), 0, end) >= 0
-                for ident in self._latest
-                for part in ident
-            )
+        parts = {part.encode() for ident in self._latest for part in ident if part}
+        return holds_any(handle.fileno(), end, parts)
 
     def _write(
         self, source: IO[bytes], header: list[str] | None, prefix_end: int, rows: Iterator[Merged]
