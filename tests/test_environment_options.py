@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import TODAY, TOKEN, Workspace, run_cli
+from conftest import TODAY, TOKEN, Workspace, one_error_line, run_cli
 
 from oura_stats.cli.envopts import parsers, variable
 from oura_stats.cli.main import build_parser
@@ -30,13 +30,6 @@ def settings(api: FakeOura, ws: Workspace, **more: str) -> dict[str, str]:
 
 def collected(ws: Workspace) -> set[str]:
     return {p.stem for p in ws.data.glob("*.csv")}
-
-
-def one_error_line(stderr: str, *fragments: str) -> None:
-    lines = [line for line in stderr.splitlines() if line.strip()]
-    assert "Traceback" not in stderr
-    assert len(lines) == 1, stderr
-    assert all(f in lines[0] for f in fragments), stderr
 
 
 @pytest.mark.parametrize("form", ["sleep daily_readiness", "sleep,daily_readiness", " Sleep , "])
@@ -214,3 +207,23 @@ def test_help_names_each_variable_beside_its_option() -> None:
 def test_a_parser_the_help_action_is_no_option() -> None:
     help_action = next(a for a in build_parser()._actions if isinstance(a, argparse._HelpAction))
     assert variable(help_action) is None
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        (
+            {"OURA_STATS_START_DATE": "2024-03-02", "OURA_STATS_END_DATE": "2024-03-01"},
+            "--end-date (OURA_STATS_END_DATE) 2024-03-01 is before --start-date "
+            "(OURA_STATS_START_DATE)",
+        ),
+        ({"OURA_STATS_DB": "sqlite://oura.db"}, "--db (OURA_STATS_DB) sqlite://oura.db"),
+    ],
+)
+def test_a_setting_from_a_variable_is_named_by_it_in_errors(
+    api: FakeOura, ws: Workspace, variables: dict[str, str], named: str
+) -> None:
+    result = run_cli("fetch", env=settings(api, ws, **variables))
+    assert result.returncode == 2
+    one_error_line(result.stderr, named)
+    assert api.requests == []

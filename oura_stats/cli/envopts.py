@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -231,3 +232,12 @@ def _boolean(text: str) -> bool:
     if word in FALSE:
         return False
     raise ValueError(f"{text!r} is not a yes or no: use 1/0, true/false, yes/no or on/off")
+
+
+def credited(message: str, args: argparse.Namespace) -> str:
+    """`message` with each option it names that came from a variable followed by that
+    variable's name: `--end-date (OURA_STATS_END_DATE) ...`, for a setting not typed."""
+    for name in getattr(args, "from_environment", {}).values():
+        flag = "--" + name.removeprefix(PREFIX).lower().replace("_", "-")
+        message = re.sub(rf"{re.escape(flag)}(?![\w-])", f"{flag} ({name})", message, count=1)
+    return message

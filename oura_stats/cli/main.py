@@ -73,7 +73,7 @@ def _main(argv: Sequence[str] | None) -> int:
         code: int = args.handler(args)
     except OuraStatsError as error:
         log.debug("details", exc_info=True)
-        log.error("%s", error)
+        log.error("%s", envopts.credited(str(error), args))
         return error.exit_code
     except KeyboardInterrupt:
         log.error("interrupted")
