@@ -80,6 +80,15 @@ def test_quiet_and_verbose_after_auth(tmp_path: Path) -> None:
         assert "unrecognized" not in result.stderr
 
 
+def test_every_command_and_action_takes_the_output_options() -> None:
+    from oura_stats.cli.envopts import parsers
+    from oura_stats.cli.main import build_parser
+
+    for parser in parsers(build_parser()):
+        options = {s for action in parser._actions for s in action.option_strings}
+        assert {"-q", "-v", "--log-level"} <= options, parser.prog
+
+
 # help ------------------------------------------------------------------------------------------
 
 
