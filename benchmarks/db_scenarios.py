@@ -122,7 +122,7 @@ def db_scenarios(bench: Bench) -> tuple[list[Any], list[Any], list[str]]:
     """(scenarios, targets, notes) of the mirror."""
     sqlite_file = bench.tmp / "db-sqlite" / "oura.db"
     csv_dir = bench.tmp / "db-sqlite" / "data"
-    scenarios, targets = bench.backend("sqlite", str(sqlite_file), 1.5)
+    scenarios, targets = bench.backend("sqlite", str(sqlite_file), 1.3)
     sync, sync_target = bench.sync(csv_dir, "SQLite", str(bench.tmp / "db-sync.db"))
     scenarios.append(sync)
     targets.append(sync_target)
