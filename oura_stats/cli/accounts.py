@@ -24,10 +24,11 @@ from oura_stats.run.participants import add_participant, remove_participant
 
 log = logging.getLogger(__name__)
 
+EXAMPLE_PUBLIC_URL = "https://enrol.example.org"
 EXAMPLES = [
     "oura-stats accounts add p017 --db postgresql://study@db/oura",
     "oura-stats accounts invite p018 --db postgresql://study@db/oura "
-    "--public-url https://enrol.example.org",
+    f"--public-url {EXAMPLE_PUBLIC_URL}",
     "oura-stats accounts list --db postgresql://study@db/oura",
     "oura-stats accounts remove p017 --db postgresql://study@db/oura --delete-data",
 ]

@@ -12,7 +12,7 @@ from oura_stats.api.client import DEFAULT_BASE_URL
 from oura_stats.auth.credentials import Credentials
 from oura_stats.auth.oauth import TokenResponse, requested_scopes
 from oura_stats.auth.portals import NEW, PORTALS, portal_named, portal_of_token_url
-from oura_stats.cli.accounts import public_url, study_target
+from oura_stats.cli.accounts import EXAMPLE_PUBLIC_URL, public_url, study_target
 from oura_stats.cli.argtypes import listen_port
 from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.fetch import add_db_option
@@ -29,7 +29,7 @@ from oura_stats.scrub import remember
 log = logging.getLogger(__name__)
 
 EXAMPLES = [
-    "oura-stats enroll --db postgresql://study@db/oura --public-url https://enrol.example.org "
+    f"oura-stats enroll --db postgresql://study@db/oura --public-url {EXAMPLE_PUBLIC_URL} "
     "--host 0.0.0.0 --port 8080",
 ]
 NOTES = """notes:

@@ -226,10 +226,9 @@ class HealthServer:
         )
         self._thread.start()
         say = (ANNOUNCE if self._picked else log).info
-        if self._server.board is not None:
-            say("health endpoint at %s/health and %s/metrics", self.url, self.url)
-            if self._server.page is not None:
-                say("report at %s/", self.url)
+        if self._server.board is not None:  # one line: under -q it is all there is to see
+            page = f"; report at {self.url}/" if self._server.page is not None else ""
+            say("health endpoint at %s/health and %s/metrics%s", self.url, self.url, page)
         return self
 
     def close(self) -> None:
