@@ -183,13 +183,6 @@ class Registry:
             (name, oura_user_id),
         )
 
-    def enrolled_user(self, name: str) -> str | None:
-        """The Oura user id `name` is enrolled with (None: not enrolled yet)."""
-        with self._tx() as cursor:
-            cursor.execute("SELECT oura_user_id FROM _participants WHERE name = %s", (name,))
-            row = cursor.fetchone()
-        return None if row is None else row[0]
-
     def set_state(self, name: str, state: str, error: str | None = None) -> None:
         with self._tx() as cursor:
             cursor.execute(
@@ -326,11 +319,12 @@ def _exists(cursor: Any, table: str) -> bool:
 
 
 def _delete_series(cursor: Any, name: str) -> dict[str, int]:
-    """Delete `name`'s rows of the nested-series tables (keyed by their parent's id)."""
+    """Delete `name`'s rows of nested-series tables stored as tables (keyed by their
+    parent's id); series kept as views over their parents go with the parent rows."""
     removed = {}
     for series in all_series():
         parent = BY_NAME[series.category]
-        if not (_exists(cursor, series.table) and _exists(cursor, parent.name)):
+        if not (_is_table(cursor, series.table) and _exists(cursor, parent.name)):
             continue
         cursor.execute(
             f'DELETE FROM "{series.table}" WHERE parent_id IN (SELECT "{parent.key[0]}" '
@@ -340,3 +334,11 @@ def _delete_series(cursor: Any, name: str) -> dict[str, int]:
         if cursor.rowcount:
             removed[series.table] = cursor.rowcount
     return removed
+
+
+def _is_table(cursor: Any, name: str) -> bool:
+    cursor.execute(
+        "SELECT 1 FROM pg_class WHERE oid = to_regclass(%s) AND relkind IN ('r', 'p')",
+        (f'"{name}"',),
+    )
+    return cursor.fetchone() is not None
