@@ -15,13 +15,12 @@ import time
 import webbrowser
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import IO
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
 import requests
 
-from oura_stats.auth.credentials import Credentials, credentials_lock, save_credentials
+from oura_stats.auth.credentials import Credentials
 from oura_stats.auth.oauth import (
     TokenEndpointError,
     bare_scope,
@@ -29,6 +28,7 @@ from oura_stats.auth.oauth import (
     request_tokens,
 )
 from oura_stats.auth.portals import NEW, Portal, portal_of_token_url, wrong_portal_hint
+from oura_stats.auth.seam import CredentialStore
 from oura_stats.errors import AuthError, ConfigError
 from oura_stats.scrub import remember
 
@@ -263,7 +263,7 @@ def report_scopes(requested: Sequence[str], granted: Sequence[str]) -> None:
 
 def login(
     request: LoginRequest,
-    path: Path,
+    store: CredentialStore,
     *,
     session: requests.Session,
     manual: bool,
@@ -280,12 +280,11 @@ def login(
     remember(code)
     credentials = exchange_code(request, code, session=session, clock=time.time())
     # Under the lock so that a refresh running in another process cannot overwrite us.
-    with credentials_lock(path):
-        save_credentials(path, credentials)
+    store.save(credentials)
     log.info(
-        "logged in (%s portal); credentials saved to %s (token endpoint %s)",
+        "logged in (%s portal); credentials saved in the %s (token endpoint %s)",
         credentials.portal.name,
-        path,
+        store.where,
         credentials.token_url,
     )
     report_scopes(request.scopes, credentials.scopes)

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import IO, Any
 
 import requests
 
-from oura_stats.auth.credentials import credentials_lock
 from oura_stats.auth.oauth import HEADERS, TIMEOUT, TokenEndpointUnreachable, categories_without
 from oura_stats.auth.portals import NEW, sibling_revoke_url
 from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.auth.revoke import revoke
+from oura_stats.auth.seam import CredentialStore
 from oura_stats.errors import AuthError
 
 log = logging.getLogger(__name__)
@@ -98,23 +96,22 @@ def _when(timestamp: float) -> str:
 
 
 def logout(
-    path: Path, *, token_url: str | None, revoke_url: str | None, revoke_first: bool
+    store: CredentialStore, *, token_url: str | None, revoke_url: str | None, revoke_first: bool
 ) -> None:
     """Revoke the grant at Oura (unless told not to), then delete the credentials file.
 
     If Oura cannot be reached the file is kept: deleting it would leave a live grant
     that nobody can revoke any more.
     """
-    if not path.exists():
-        log.info("not logged in: no credentials file at %s", path)
+    if not store.exists():
+        log.info("not logged in: no credentials in the %s", store.where)
         return
     if revoke_first:
         with requests.Session() as session:
-            provider = OAuthTokenProvider(path, token_url=token_url, session=session)
+            provider = OAuthTokenProvider(store, token_url=token_url, session=session)
             revoke_grant(provider, session, revoke_url)
-    with credentials_lock(path), contextlib.suppress(FileNotFoundError):
-        path.unlink()
-    log.info("logged out: deleted %s", path)
+    store.delete()
+    log.info("logged out: deleted the credentials in the %s", store.where)
 
 
 def revoke_grant(

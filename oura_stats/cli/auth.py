@@ -14,17 +14,18 @@ import sys
 import requests
 
 from oura_stats.api.client import DEFAULT_BASE_URL
-from oura_stats.auth.credentials import CREDENTIALS_ENV, resolve_path
+from oura_stats.auth.credentials import CREDENTIALS_ENV
 from oura_stats.auth.login import LOGIN_TIMEOUT, LoginRequest, login
-from oura_stats.auth.manage import logout, show_status
+from oura_stats.auth.manage import show_status
 from oura_stats.auth.oauth import requested_scopes
 from oura_stats.auth.portals import LEGACY, NEW, PORTAL_ENV, PORTALS, portal_named
 from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.cli.argtypes import listen_port, positive_float
+from oura_stats.cli.authdb import add_db_credentials_options, add_import_action, run_logout
 from oura_stats.cli.common import Subparsers, add_command, add_output_options
 from oura_stats.cli.helptext import ENVIRONMENT, SIMPLE_EXIT, epilog
 from oura_stats.cli.tokens import flag_or_env as _env
-from oura_stats.cli.tokens import token_provider_from_args
+from oura_stats.cli.tokens import store_from_args, token_provider_from_args
 from oura_stats.errors import EXIT_OK, ConfigError
 
 log = logging.getLogger(__name__)
@@ -119,6 +120,7 @@ def add_auth_command(subparsers: Subparsers) -> None:
         help="API base URL for personal_info (env OURA_API_BASE_URL; default: the one the "
         f"login was for, else {DEFAULT_BASE_URL})",
     )
+    add_db_credentials_options(status)
     status.set_defaults(handler=run_status)
     logout = _add_credentials_action(
         actions, "logout", "revoke the grant at Oura, then delete the credentials file"
@@ -138,7 +140,9 @@ def add_auth_command(subparsers: Subparsers) -> None:
     logout.add_argument(
         "--no-revoke", action="store_true", help="only delete the local credentials file"
     )
+    add_db_credentials_options(logout)
     logout.set_defaults(handler=run_logout)
+    add_import_action(actions, _add_file_option)
 
 
 def _add_credentials_action(
@@ -174,6 +178,7 @@ def _add_login(actions: Subparsers) -> None:
     )
     add_output_options(login_parser)
     add_credential_options(login_parser)
+    add_db_credentials_options(login_parser)
     login_parser.set_defaults(handler=run_login)
 
 
@@ -237,11 +242,11 @@ def _client_secret(args: argparse.Namespace) -> str:
 
 def run_login(args: argparse.Namespace) -> int:
     request = login_request(args)
-    path, _ = resolve_path(args.credentials_file)
+    store = store_from_args(args, writing=True)
     with requests.Session() as session:
         login(
             request,
-            path,
+            store,
             session=session,
             manual=args.manual,
             open_browser=not (args.no_browser or args.manual),
@@ -281,9 +286,9 @@ def login_request(args: argparse.Namespace) -> LoginRequest:
 def run_status(args: argparse.Namespace) -> int:
     provider = token_provider_from_args(args)
     if provider is None:
-        path, _ = resolve_path(None)
         raise ConfigError(
-            f"not logged in: no credentials file at {path}; run `oura-stats auth login`"
+            f"not logged in: no credentials in the {store_from_args(args).where}; "
+            "run `oura-stats auth login`"
         )
     assert isinstance(provider, OAuthTokenProvider)  # what token_provider_from_args builds
     base_url = (
@@ -292,15 +297,4 @@ def run_status(args: argparse.Namespace) -> int:
         or DEFAULT_BASE_URL
     )
     show_status(provider, base_url, sys.stdout)
-    return EXIT_OK
-
-
-def run_logout(args: argparse.Namespace) -> int:
-    path, _ = resolve_path(args.credentials_file)
-    logout(
-        path,
-        token_url=_env(args, "token_url", "OURA_TOKEN_URL"),
-        revoke_url=_env(args, "revoke_url", "OURA_REVOKE_URL"),
-        revoke_first=not args.no_revoke,
-    )
     return EXIT_OK

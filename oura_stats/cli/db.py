@@ -1,4 +1,5 @@
-"""`oura-stats db sync` (load the CSVs into the database) and `oura-stats db schema`."""
+"""`oura-stats db sync` (load the CSVs into the database), `db export` (the CSVs back from a
+database-only run's tables) and `oura-stats db schema`."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError, OuraStatsError
+from oura_stats.run.homes import prepare_output_dir
 from oura_stats.run.identity import check_target, claim_database, directory_source
 from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.lock import RunLock
@@ -30,6 +32,10 @@ SYNC_EXAMPLES = [
     "oura-stats db sync --db postgresql://oura@localhost/oura --categories sleep heartrate",
 ]
 SCHEMA_EXAMPLES = ["oura-stats db schema --db postgresql://localhost/oura > schema.sql"]
+EXPORT_EXAMPLES = [
+    "oura-stats db export --db postgresql://oura@localhost/oura --output-dir ./csv",
+    "oura-stats db export --db postgresql://oura@localhost/oura --output-dir . --categories sleep",
+]
 
 
 def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
@@ -37,9 +43,9 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
         commands,
         "db",
         parents=parents,
-        help="load the CSVs into a database, or print its schema",
+        help="load the CSVs into a database, write them back from it, or print its schema",
         description="The database mirror: a typed copy of the CSVs in SQLite or PostgreSQL.",
-        epilog=epilog([*SYNC_EXAMPLES, *SCHEMA_EXAMPLES], DB_EXIT),
+        epilog=epilog([*SYNC_EXAMPLES, *EXPORT_EXAMPLES, *SCHEMA_EXAMPLES], DB_EXIT),
     )
     actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
     sync = add_command(
@@ -66,6 +72,22 @@ def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser])
         ".oura_state.json in --output-dir)",
     )
     sync.set_defaults(handler=run_sync)
+    export = add_command(
+        actions,
+        "export",
+        parents=parents,
+        help="write the CSVs a CSV-mode run would have written, from a PostgreSQL database",
+        description="Write <output-dir>/<category>.csv from the database's tables (as a "
+        "database-only run, fetch --no-csv, filled them): the same headers, order and bytes "
+        "a CSV-mode run would have written. Rows are streamed; each file is replaced whole.",
+        epilog=epilog(EXPORT_EXAMPLES, DB_EXIT),
+    )
+    add_db_option(export, required=True)
+    export.add_argument(
+        "--output-dir", type=Path, default=Path("data"), help="where the CSV files go (./data)"
+    )
+    add_category_option(export, "--categories", "categories to export (default: all)")
+    export.set_defaults(handler=run_export)
     schema = add_command(
         actions,
         "schema",
@@ -151,4 +173,23 @@ def _sync_runs(mirror: Mirror, state_file: Path) -> bool:
 
 def run_schema(args: argparse.Namespace) -> int:
     sys.stdout.write(schema_text(parse_target(args.db).kind))
+    return EXIT_OK
+
+
+def run_export(args: argparse.Namespace) -> int:
+    target = db_target(args)
+    if target is None or target.url is None:
+        raise ConfigError("db export reads a PostgreSQL database: --db postgresql://user@host/db")
+    prepare_output_dir(args.output_dir)
+    from oura_stats.db.export import export  # noqa: PLC0415 - the postgres extra
+
+    started = time.monotonic()
+    written = export(target, args.output_dir, select(args.categories))
+    log.info(
+        "exported %d categories (%d rows) to %s in %.1f s",
+        len(written),
+        sum(written.values()),
+        args.output_dir,
+        time.monotonic() - started,
+    )
     return EXIT_OK

@@ -27,10 +27,10 @@ from oura_stats.cli.helptext import COLLECT_EXIT, epilog
 from oura_stats.cli.progress import progress_for
 from oura_stats.cli.study import add_study_options, cohort_from_args, run_study
 from oura_stats.cli.tokens import resolve_tokens
-from oura_stats.db.postgres import require_driver
-from oura_stats.db.target import Target, parse_target
+from oura_stats.db.target import Target, usable_target
 from oura_stats.errors import ConfigError
 from oura_stats.run.collector import DEFAULT_CONCURRENCY
+from oura_stats.run.homes import NO_CSV_NEEDS_POSTGRESQL
 from oura_stats.run.rounds import Settings, run_round
 from oura_stats.run.service import install_stop_handlers, interrupted_code
 from oura_stats.store.statehome import folder_state
@@ -117,6 +117,12 @@ def add_collect_options(parser: argparse.ArgumentParser) -> None:
     add_request_options(parser)
     add_db_option(parser)
     parser.add_argument(
+        "--no-csv",
+        action="store_true",
+        help="keep everything in the PostgreSQL --db only: rows, cursors, run history, the "
+        "run lock and the credentials (`auth login --db`); no file is written",
+    )
+    parser.add_argument(
         "--report",
         type=Path,
         metavar="PATH",
@@ -168,12 +174,7 @@ def add_db_option(
 
 def db_target(args: argparse.Namespace) -> Target | None:
     """The parsed --db, its driver checked (a missing driver is a usage error)."""
-    if not args.db:
-        return None
-    target = parse_target(args.db)
-    if target.kind == "postgresql":
-        require_driver()
-    return target
+    return usable_target(args.db) if args.db else None
 
 
 def run_fetch(args: argparse.Namespace) -> int:
@@ -208,6 +209,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
             f"--state-file {args.state_file}: {blocker} is a file, not a directory; "
             "name a state file in a directory"
         )
+    target = db_target(args)
+    if args.no_csv and (target is None or target.kind != "postgresql"):
+        raise ConfigError(NO_CSV_NEEDS_POSTGRESQL)
+    if args.no_csv and args.report is not None:
+        raise ConfigError("--report writes a file; a --no-csv run writes none: leave one out")
     if args.report is not None and (args.report.is_dir() or not args.report.parent.is_dir()):
         raise ConfigError(f"--report {args.report}: name a file in an existing directory")
     return Settings(
@@ -221,7 +227,8 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         sandbox=args.sandbox,
         concurrency=args.concurrency,
         reset_state=args.reset_state,
-        db=db_target(args),
+        db=target,
+        no_csv=args.no_csv,
         report_path=args.report,
         backfill_days=args.backfill_days,
         timeout=args.timeout,

@@ -11,7 +11,10 @@ import requests
 from oura_stats.api.tokens import StaticToken, TokenProvider
 from oura_stats.auth.credentials import resolve_path
 from oura_stats.auth.provider import OAuthTokenProvider
+from oura_stats.auth.seam import CredentialStore, FileCredentials
+from oura_stats.db.target import Target, usable_target
 from oura_stats.errors import ConfigError
+from oura_stats.run.homes import credential_store
 from oura_stats.scrub import remember
 
 
@@ -55,15 +58,36 @@ def resolve_tokens(args: argparse.Namespace, *, sandbox: bool = False) -> TokenP
 def token_provider_from_args(
     args: argparse.Namespace, *, session: requests.Session | None = None
 ) -> TokenProvider | None:
-    """The OAuth2 provider if a credentials file exists; None if there is none (not named)."""
+    """The OAuth2 provider if credentials are saved (a file, or with --no-csv the --db's
+    table); None if there are none (not named)."""
     path, named = resolve_path(getattr(args, "credentials_file", None))
-    if not path.exists():
-        if named:
+    store = store_from_args(args)
+    if not store.exists():
+        if named and isinstance(store, FileCredentials):
             raise ConfigError(
                 f"credentials file {path} does not exist; run `oura-stats auth login` "
                 "or pass --token"
             )
         return None
     return OAuthTokenProvider(
-        path, token_url=flag_or_env(args, "token_url", "OURA_TOKEN_URL"), session=session
+        store, token_url=flag_or_env(args, "token_url", "OURA_TOKEN_URL"), session=session
     )
+
+
+def store_from_args(args: argparse.Namespace, *, writing: bool = False) -> CredentialStore:
+    """The --db's credentials table (auth --db, or a --no-csv run), else the file."""
+    path, _ = resolve_path(getattr(args, "credentials_file", None))
+    return credential_store(
+        db_of(args),
+        path,
+        plain_tokens=getattr(args, "plain_tokens", not writing),
+        writing=writing,
+    )
+
+
+def db_of(args: argparse.Namespace) -> Target | None:
+    """The database that holds the credentials, if any."""
+    uses_db = getattr(args, "no_csv", False) or getattr(args, "auth_action", None)
+    if not uses_db or not getattr(args, "db", None):
+        return None
+    return usable_target(args.db)

@@ -20,7 +20,7 @@ from typing import Any
 
 from oura_stats.api.categories import BY_NAME
 from oura_stats.db.backend import first_line
-from oura_stats.db.postgres import INSTALL_HINT
+from oura_stats.db.pgconn import INSTALL_HINT
 from oura_stats.db.series import all_series
 from oura_stats.db.studykey import key_by_account
 from oura_stats.db.target import Target

@@ -21,7 +21,7 @@ from oura_stats.db.batches import BATCH_BYTES, BATCH_ROWS
 from oura_stats.db.exact import EXACT, exact_cells
 from oura_stats.db.mirror import Mirror
 from oura_stats.db.pgconn import errors
-from oura_stats.db.pgstate import SAVE_CURSOR, STATE_TABLES, create_tables
+from oura_stats.db.pgstate import CREATE_LOCK, SAVE_CURSOR, STATE_TABLES, create_tables
 from oura_stats.db.postgres import PostgresDatabase
 from oura_stats.db.schema import column_type, quote
 from oura_stats.db.series import with_local
@@ -126,8 +126,8 @@ def open_mirror_serialised(url: str, display: str) -> tuple[TableWriter, Any]:
     mirror = TableWriter(database, Path(), {})
     try:
         conn = database.connection
-        with conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(42420001)")
+        with errors(display), conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK,))
             mirror.prepare()
             if is_study(conn):  # tables made after the study began get its key too
                 key_by_account(conn)
@@ -137,7 +137,8 @@ def open_mirror_serialised(url: str, display: str) -> tuple[TableWriter, Any]:
                         f"ALTER TABLE {quote(category.name)} ADD COLUMN {quote(EXACT)} JSONB"
                     )
             mirror.prepare()
-        create_tables(conn, STATE_TABLES + COLUMNS_TABLE)
+        with errors(display):
+            create_tables(conn, STATE_TABLES + COLUMNS_TABLE)
     except BaseException:
         mirror.close()
         raise
@@ -239,7 +240,7 @@ class PgCategoryStore:
                 self._close()
 
     def _record_columns(self, conn: Any) -> None:
-        conn.execute("SELECT pg_advisory_xact_lock(42420002)")  # one writer of the order
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK + 1,))  # one at a time
         known = [
             name
             for (name,) in conn.execute(

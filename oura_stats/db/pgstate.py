@@ -37,13 +37,13 @@ SAVE_CURSOR = (
     "INSERT INTO _cursors (account, category, entry) VALUES (%s, %s, %s) "
     "ON CONFLICT (account, category) DO UPDATE SET entry = excluded.entry"
 )
-_CREATE_LOCK = 4242_0001  # serialises the CREATE TABLEs of concurrent first runs
+CREATE_LOCK = 4242_0001  # serialises the CREATE TABLEs of concurrent first runs
 
 
 def create_tables(conn: Any, statements: tuple[str, ...]) -> None:
     """CREATE TABLE IF NOT EXISTS is not safe against a concurrent twin: take turns."""
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK,))
         for statement in statements:
             conn.execute(statement)
 

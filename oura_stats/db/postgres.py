@@ -10,6 +10,7 @@ from typing import IO, Any
 
 from oura_stats.api.categories import Category
 from oura_stats.db.backend import Values, first_line
+from oura_stats.db.pgconn import INSTALL_HINT, connect, driver
 from oura_stats.db.schema import (
     POSTGRESQL,
     quote,
@@ -21,7 +22,6 @@ from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import ConfigError, DatabaseError
 
 COPY_CHUNK = 1 << 20
-INSTALL_HINT = "PostgreSQL needs psycopg: pip install 'oura-stats[postgres]'"
 
 
 def require_driver() -> None:
@@ -39,21 +39,11 @@ class PostgresDatabase:
     dialect = POSTGRESQL
 
     def __init__(self, url: str, display: str) -> None:
-        try:
-            import psycopg  # noqa: PLC0415 - optional dependency, loaded when used
-        except ImportError as error:
-            raise ConfigError(INSTALL_HINT) from error
-
         self.display = display
-        self._psycopg: Any = psycopg
+        self._psycopg: Any = driver()
         self._lock = threading.RLock()
-        try:  # the password comes from the URL, PGPASSWORD or ~/.pgpass (libpq reads them)
-            self._conn = psycopg.connect(url, autocommit=True, connect_timeout=10)
-        except psycopg.Error as error:
-            raise DatabaseError(f"cannot connect to {display}: {first_line(error)}") from error
         # UTC: a time series' instants are UTC by definition, even written without an offset.
-        self._conn.execute("SET client_min_messages = warning")
-        self._conn.execute("SET TIME ZONE 'UTC'")
+        self._conn = connect(url, display)
 
     @property
     def connection(self) -> Any:

@@ -33,13 +33,19 @@ class Sealer:
         secret = os.environ.get(KEY_ENV, "")
         return cls(derive_key(secret) if secret else None, plain_allowed)
 
+    def check(self) -> None:
+        """Refuse, before anything is spent, to store tokens it could not seal."""
+        if self.key is None and not self.plain_allowed:
+            raise ConfigError(
+                f"refusing to store tokens in the database unencrypted: set {KEY_ENV} "
+                "(any long random text, kept secret), or pass --plain-tokens"
+            )
+        if self.key is not None:
+            _fernet(self.key)  # the library is there
+
     def seal(self, text: str) -> str:
+        self.check()
         if self.key is None:
-            if not self.plain_allowed:
-                raise ConfigError(
-                    f"refusing to store tokens in the database unencrypted: set {KEY_ENV} "
-                    "(any long random text, kept secret), or pass --plain-tokens"
-                )
             return _PLAIN + text
         token: bytes = _fernet(self.key).encrypt(text.encode())
         return _SEALED + token.decode("ascii")

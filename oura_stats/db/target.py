@@ -47,6 +47,16 @@ def parse_target(text: str) -> Target:
     raise ConfigError(f"--db {redact(value)!r} is not a database this tool knows; {_EXAMPLES}")
 
 
+def usable_target(text: str) -> Target:
+    """`parse_target`, and for PostgreSQL its driver looked up (missing: a usage error)."""
+    target = parse_target(text)
+    if target.kind == "postgresql":
+        from oura_stats.db.postgres import require_driver  # noqa: PLC0415 - no cycle
+
+        require_driver()
+    return target
+
+
 def _sqlite_path(value: str) -> Path:
     """As SQLAlchemy reads it: sqlite:///relative.db, sqlite:////absolute/path.db."""
     rest = value.removeprefix("sqlite:")

@@ -31,6 +31,7 @@ from oura_stats.api.windows import (
 )
 from oura_stats.errors import (
     AuthError,
+    DatabaseError,
     OuraStatsError,
     StopRequested,
     UnreachableError,
@@ -50,7 +51,7 @@ RING = BY_NAME["ring_configuration"]
 READINESS = BY_NAME["daily_readiness"]
 STOPPED = "stopped before finishing; nothing of it was saved this run"
 STOPPED_KEPT = "stopped before finishing"
-_FATAL = (AuthError, StopRequested, UnreachableError)  # no category can be fetched
+_FATAL = (AuthError, StopRequested, UnreachableError, DatabaseError)  # fails every category
 
 # Called after a category's CSV is committed, with the time key of the run's oldest row.
 AfterCommit = Callable[[Category, str | None], None]
@@ -227,7 +228,7 @@ class Collector:
                     job.completed.add(index)
         except StopRequested:
             self._fail(job, STOPPED)
-        except (AuthError, UnreachableError) as error:
+        except (AuthError, UnreachableError, DatabaseError) as error:
             if self._run_failure is None:
                 self._run_failure = str(error)
             self._fail(job, str(error))
@@ -288,6 +289,8 @@ class Collector:
                 job.store.seal(self._state.entry(name))
             except Exception as error:  # a broken file fails its category, not the run
                 log.debug("%s: commit failed", name, exc_info=True)
+                if isinstance(error, DatabaseError):  # the database is gone for all
+                    self._run_failure = job.error = self._run_failure or str(error)
                 self._state.record_success(name, job.saved)  # it claims only what is stored
                 job.error = job.error or f"could not merge into {job.store.where}: {error}"
                 partly = None

@@ -95,9 +95,14 @@ NO_CSV_NEEDS_POSTGRESQL = (
 
 
 def credential_store(
-    target: Target | None, path: Path, *, plain_tokens: bool = False
+    target: Target | None, path: Path, *, plain_tokens: bool = True, writing: bool = False
 ) -> CredentialStore:
-    """The credentials file at `path`, or the PostgreSQL `target`'s table when given."""
+    """The credentials file at `path`, or the PostgreSQL `target`'s table when given.
+
+    Tokens go into the database sealed with OURA_STATS_SECRET_KEY; without a key only with
+    `plain_tokens` (a run refreshing plain tokens keeps them plain). `writing`: a new
+    login is about to be stored, so refuse now rather than after the consent.
+    """
     if target is None:
         return FileCredentials(path)
     if target.url is None:
@@ -108,6 +113,8 @@ def credential_store(
     from oura_stats.db.sealing import Sealer  # noqa: PLC0415
 
     sealer = Sealer.from_environment(plain_allowed=plain_tokens)
+    if writing:
+        sealer.check()
     return PgCredentials(target.url, target.display, SOLE_ACCOUNT, sealer)
 
 

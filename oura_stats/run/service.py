@@ -59,7 +59,7 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
             f"--jitter-minutes {schedule.jitter_minutes:g} must be shorter than the interval "
             f"(--interval-hours {schedule.interval_hours:g} = {interval / 60:g} minutes)"
         )
-    if not settings.reset_state:
+    if not settings.reset_state and not settings.no_csv:
         State.load(settings.state_path)  # a damaged state stops the service before it starts
     board = None
     server = None
