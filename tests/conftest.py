@@ -196,3 +196,20 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Db:
     if request.param == "sqlite":
         return Db("sqlite", str(tmp_path / "oura.db"))
     return Db("postgresql", request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def oauth() -> Iterator[Any]:
+    """The fake OAuth2 server (tests/fake_oauth.py)."""
+    from fake_oauth import FakeOAuth
+
+    with FakeOAuth() as server:
+        yield server
+
+
+@pytest.fixture
+def oauth_api(oauth: Any) -> Iterator[FakeOura]:
+    """A short history served only to the access tokens `oauth` issued."""
+    data = make_history(3, end=TODAY)
+    with FakeOura(data, token_check=oauth.is_valid_access_token, today=TODAY) as server:
+        yield server
