@@ -19,7 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
+from oura_stats.cli import envopts
 from oura_stats.cli.main import build_parser
+from oura_stats.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy" / "kubernetes"
@@ -28,15 +30,8 @@ NAMESPACE = "oura-stats"
 # newer ones render the same files and warn that `bases` is deprecated.
 BASES_WARNING = "'bases' is deprecated"
 
-# Options and commands the manifests and the guide use that the CLI does not have yet (the
-# database-only runs: `--no-csv`, `auth login --db`), with how many values each takes. Until
-# a parser knows one, the check leaves it out of that command line; from the day the parser
-# has it, it is checked like any other option.
-PENDING_OPTIONS = {"--no-csv": 0, "--db": 1}
-PENDING_COMMANDS: set[str] = set()
 # OURA_STATS_* variables that are not options.
 NOT_OPTIONS = {"OURA_STATS_SECRET_KEY"}
-TRUE = {"1", "true", "yes", "on"}
 
 
 def overlays() -> list[str]:
@@ -113,16 +108,14 @@ def expand(arg: str, env: dict[str, str]) -> str:
     return re.sub(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)", lambda m: env.get(m[1], m[0]), arg)
 
 
-def subparser(argv: list[str]) -> argparse.ArgumentParser | None:
-    """The parser of the (sub)command that argv names, or None when it is pending."""
+def subparser(argv: list[str]) -> argparse.ArgumentParser:
+    """The parser of the (sub)command that argv names."""
     parser = build_parser()
     for word in argv:
         commands = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
         if not commands:
             break
-        if word not in commands[0].choices:
-            assert word in PENDING_COMMANDS, f"{word!r} is not a command of oura-stats"
-            return None
+        assert word in commands[0].choices, f"{word!r} is not a command of oura-stats"
         parser = commands[0].choices[word]
     return parser
 
@@ -131,23 +124,13 @@ def options(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
     return {o: a for a in parser._actions for o in a.option_strings}
 
 
-def env_options(parser: argparse.ArgumentParser, env: dict[str, str]) -> list[str]:
-    """The command-line equivalent of the OURA_STATS_* variables this command has options for."""
-    known = options(parser)
+def variables_name_options(env: dict[str, str]) -> None:
+    """Every OURA_STATS_* variable (but the key) names an option of some command."""
     every = options_of_every_command()
-    argv: list[str] = []
-    for name, value in sorted(env.items()):
-        if not name.startswith("OURA_STATS_") or name in NOT_OPTIONS:
-            continue
-        option = "--" + name.removeprefix("OURA_STATS_").lower().replace("_", "-")
-        action = known.get(option)
-        if action is None:
-            assert option in every or option in PENDING_OPTIONS, f"{name}: no option {option}"
-        elif action.nargs == 0:
-            argv += [option] if value.lower() in TRUE else []
-        else:
-            argv += [option, value]
-    return argv
+    for name in env:
+        if name.startswith("OURA_STATS_") and name not in NOT_OPTIONS:
+            option = "--" + name.removeprefix("OURA_STATS_").lower().replace("_", "-")
+            assert option in every, f"{name}: no command has an option {option}"
 
 
 @functools.cache
@@ -163,33 +146,16 @@ def options_of_every_command() -> frozenset[str]:
     return frozenset(found)
 
 
-def without_pending(parser: argparse.ArgumentParser, argv: list[str]) -> list[str]:
-    """argv less the pending options this parser does not know yet (and their values)."""
-    known = options(parser)
-    kept: list[str] = []
-    words = iter(argv)
-    for word in words:
-        option = word.split("=", 1)[0]
-        if option in PENDING_OPTIONS and option not in known:
-            if "=" not in word:
-                for _ in range(PENDING_OPTIONS[option]):
-                    next(words)
-            continue
-        kept.append(word)
-    return kept
-
-
-def check_command_line(argv: list[str], env: dict[str, str]) -> argparse.Namespace | None:
-    """Parse `oura-stats ARGV` (plus its OURA_STATS_* settings) as the CLI would.
-
-    Fails the test when the parser rejects it; None when the command itself is pending."""
-    parser = subparser(argv)
-    if parser is None:
-        return None
-    full = without_pending(parser, [*argv, *env_options(parser, env)])
+def check_command_line(argv: list[str], env: dict[str, str]) -> argparse.Namespace:
+    """Parse `oura-stats ARGV` with its OURA_STATS_* settings in the environment, as the CLI
+    does; fail the test when the CLI rejects either."""
+    subparser(argv)
+    variables_name_options(env)
     stderr = io.StringIO()
     try:
         with contextlib.redirect_stderr(stderr):
-            return build_parser().parse_args(full)
+            return envopts.parse(build_parser(), argv, env)
     except SystemExit:
-        pytest.fail(f"the CLI rejects {full}: {stderr.getvalue().strip()}")
+        pytest.fail(f"the CLI rejects {argv}: {stderr.getvalue().strip()}")
+    except ConfigError as error:
+        pytest.fail(f"the CLI rejects {argv} with its settings: {error}")
