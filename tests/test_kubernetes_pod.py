@@ -13,9 +13,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import requests
+from conftest import TOKEN
 from kube import container_env, containers, expand, find, render
 from test_cohort import make_study
+
+from oura_stats.demo.server import FakeOura
 
 ROOT = Path(__file__).resolve().parent.parent
 KEY = "a key only this test knows"
@@ -67,6 +71,59 @@ def start_pod(
 
 def written(places: dict[str, Path]) -> list[Path]:
     return [p for name in ("work", "home") for p in places[name].rglob("*")]
+
+
+def rows(pg_url: str, table: str) -> int:
+    with psycopg.connect(pg_url) as connection:
+        row = connection.execute(f"SELECT count(*) FROM {table}").fetchone()  # type: ignore[arg-type]
+    return int(row[0]) if row else 0
+
+
+def account_env(api: FakeOura, pg_url: str, env: dict[str, str]) -> dict[str, str]:
+    """The Secret's values for this test's database; the fake API, with a plain token."""
+    return env | {
+        "OURA_STATS_DB": pg_url,
+        "OURA_STATS_SECRET_KEY": KEY,
+        "OURA_API_BASE_URL": api.url,
+        "OURA_PERSONAL_ACCESS_TOKEN": TOKEN,
+    }
+
+
+def finish(pod: subprocess.Popen[str]) -> str:
+    _, err = pod.communicate(timeout=120)
+    assert pod.returncode == 0, err
+    return err
+
+
+def test_the_cronjobs_pods_fill_the_database_and_write_no_file(
+    api: FakeOura, pg_url: str, tmp_path: Path
+) -> None:
+    container, env = pod_container("cronjob", "CronJob", "oura-stats-fetch")
+    env = account_env(api, pg_url, env)
+    places = sandbox(tmp_path)
+    finish(start_pod(container, env, places))
+    assert written(places) == []
+    sleeps = rows(pg_url, "daily_sleep")
+    assert sleeps > 0
+    first = len(api.requests)
+    finish(start_pod(container, env, places))  # the next run, in another pod
+    assert 0 < len(api.requests) - first < first  # incremental, from the database's cursors
+    assert rows(pg_url, "daily_sleep") == sleeps
+    assert written(places) == []
+
+
+def test_the_service_pod_runs_its_rounds_into_the_database_and_writes_no_file(
+    api: FakeOura, pg_url: str, tmp_path: Path
+) -> None:
+    container, env = pod_container("service", "Deployment", "oura-stats")
+    args = container["args"]
+    at = args.index("--health-port") + 1
+    # 8080 may be taken on a test machine: let the system pick a port; one round, then exit.
+    container = container | {"args": [*args[:at], "0", *args[at + 1 :]]}
+    places = sandbox(tmp_path)
+    finish(start_pod(container, account_env(api, pg_url, env), places, "--max-runs", "1"))
+    assert written(places) == []
+    assert rows(pg_url, "daily_sleep") > 0
 
 
 def free_port() -> int:
