@@ -6,6 +6,7 @@ PostgreSQL."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -15,7 +16,8 @@ from typing import Any
 
 import psycopg
 import requests
-from conftest import TOKEN
+from conftest import run_cli
+from fake_oauth import FakeOAuth, logged_in
 from kube import container_env, containers, expand, find, render
 from test_cohort import make_study
 
@@ -79,14 +81,31 @@ def rows(pg_url: str, table: str) -> int:
     return int(row[0]) if row else 0
 
 
+def image_env() -> dict[str, str]:
+    """The variables docs/Dockerfile's ENV lines set in the image."""
+    text = (ROOT / "docs" / "Dockerfile").read_text(encoding="utf-8").replace("\\\n", " ")
+    pairs = [
+        p for line in re.findall(r"^ENV (.+)$", text, flags=re.MULTILINE) for p in line.split()
+    ]
+    return dict(pair.split("=", 1) for pair in pairs)
+
+
+def logged_in_to_the_database(oauth: FakeOAuth, pg_url: str, tmp_path: Path) -> None:
+    """Step 4 of the guide: a login on the user's machine, moved into the database."""
+    creds = tmp_path / "laptop-credentials.json"
+    logged_in(oauth, creds)
+    done = run_cli(
+        "auth", "import", "--db", pg_url, "--credentials-file", str(creds),
+        env={"OURA_STATS_SECRET_KEY": KEY},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+
+
 def account_env(api: FakeOura, pg_url: str, env: dict[str, str]) -> dict[str, str]:
-    """The Secret's values for this test's database; the fake API, with a plain token."""
-    return env | {
-        "OURA_STATS_DB": pg_url,
-        "OURA_STATS_SECRET_KEY": KEY,
-        "OURA_API_BASE_URL": api.url,
-        "OURA_PERSONAL_ACCESS_TOKEN": TOKEN,
-    }
+    """The image's and the pod's variables, the Secret's values for this test's database,
+    and the fake API (whose only tokens are those in the database)."""
+    secret = {"OURA_STATS_DB": pg_url, "OURA_STATS_SECRET_KEY": KEY}
+    return image_env() | env | secret | {"OURA_API_BASE_URL": api.url}
 
 
 def finish(pod: subprocess.Popen[str]) -> str:
@@ -96,8 +115,10 @@ def finish(pod: subprocess.Popen[str]) -> str:
 
 
 def test_the_cronjobs_pods_fill_the_database_and_write_no_file(
-    api: FakeOura, pg_url: str, tmp_path: Path
+    oauth: FakeOAuth, oauth_api: FakeOura, pg_url: str, tmp_path: Path
 ) -> None:
+    api = oauth_api
+    logged_in_to_the_database(oauth, pg_url, tmp_path)
     container, env = pod_container("cronjob", "CronJob", "oura-stats-fetch")
     env = account_env(api, pg_url, env)
     places = sandbox(tmp_path)
@@ -113,15 +134,17 @@ def test_the_cronjobs_pods_fill_the_database_and_write_no_file(
 
 
 def test_the_service_pod_runs_its_rounds_into_the_database_and_writes_no_file(
-    api: FakeOura, pg_url: str, tmp_path: Path
+    oauth: FakeOAuth, oauth_api: FakeOura, pg_url: str, tmp_path: Path
 ) -> None:
+    logged_in_to_the_database(oauth, pg_url, tmp_path)
     container, env = pod_container("service", "Deployment", "oura-stats")
     args = container["args"]
     at = args.index("--health-port") + 1
     # 8080 may be taken on a test machine: let the system pick a port; one round, then exit.
     container = container | {"args": [*args[:at], "0", *args[at + 1 :]]}
     places = sandbox(tmp_path)
-    finish(start_pod(container, account_env(api, pg_url, env), places, "--max-runs", "1"))
+    env = account_env(oauth_api, pg_url, env)
+    finish(start_pod(container, env, places, "--max-runs", "1"))
     assert written(places) == []
     assert rows(pg_url, "daily_sleep") > 0
 
