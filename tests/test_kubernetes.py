@@ -241,3 +241,11 @@ def test_service_links_would_set_options_so_no_pod_gets_them() -> None:
                 option = "--" + variable.removeprefix("OURA_STATS_").lower().replace("_", "-")
                 clashes |= {option} & every
     assert "--port" in clashes
+
+
+def test_the_guide_and_the_directorys_readme_list_every_overlay() -> None:
+    guide = (DEPLOY.parent.parent / "docs" / "kubernetes.md").read_text(encoding="utf-8")
+    readme = (DEPLOY / "README.md").read_text(encoding="utf-8")
+    for overlay in overlays():
+        assert f"[`{overlay}/`](../deploy/kubernetes/{overlay})" in guide, overlay
+        assert f"| `{overlay}/` |" in readme, overlay
