@@ -133,20 +133,38 @@ def test_the_cronjobs_pods_fill_the_database_and_write_no_file(
     assert written(places) == []
 
 
-def test_the_service_pod_runs_its_rounds_into_the_database_and_writes_no_file(
+def test_the_service_pod_turns_healthy_for_its_probes_and_writes_no_file(
     oauth: FakeOAuth, oauth_api: FakeOura, pg_url: str, tmp_path: Path
 ) -> None:
     logged_in_to_the_database(oauth, pg_url, tmp_path)
     container, env = pod_container("service", "Deployment", "oura-stats")
     args = container["args"]
     at = args.index("--health-port") + 1
-    # 8080 may be taken on a test machine: let the system pick a port; one round, then exit.
-    container = container | {"args": [*args[:at], "0", *args[at + 1 :]]}
+    port = free_port()  # 8080 may be taken on a test machine
+    container = container | {"args": [*args[:at], str(port), *args[at + 1 :]]}
+    probe = container["readinessProbe"]["httpGet"]["path"]
+    assert probe == container["livenessProbe"]["httpGet"]["path"]
     places = sandbox(tmp_path)
-    env = account_env(oauth_api, pg_url, env)
-    finish(start_pod(container, env, places, "--max-runs", "1"))
+    pod = start_pod(container, account_env(oauth_api, pg_url, env), places)
+    try:
+        deadline = time.monotonic() + 60
+        while (answer := get(f"http://127.0.0.1:{port}{probe}")) != 200:
+            assert pod.poll() is None, pod.communicate()[1]
+            assert time.monotonic() < deadline, f"{probe} still says {answer}"
+            time.sleep(0.2)
+    finally:
+        pod.terminate()  # what the kubelet sends
+        _, err = pod.communicate(timeout=60)
+    assert pod.returncode == 0, err
     assert written(places) == []
     assert rows(pg_url, "daily_sleep") > 0
+
+
+def get(url: str) -> int | None:
+    try:
+        return requests.get(url, timeout=5).status_code
+    except requests.ConnectionError:
+        return None
 
 
 def free_port() -> int:
