@@ -38,12 +38,13 @@ def plain(sql: str, start: dt.datetime, end: dt.datetime) -> str:
     return sql
 
 
+@pytest.mark.parametrize("mode", [(), ("--no-csv",)], ids=["csv-and-db", "database-only"])
 def test_every_dashboard_query_returns_rows_after_a_fetch(
-    api: FakeOura, ws: Workspace, pg_url: str
+    api: FakeOura, ws: Workspace, pg_url: str, mode: tuple[str, ...]
 ) -> None:
     import psycopg
 
-    result = fetch(api, ws, "--db", pg_url)
+    result = fetch(api, ws, "--db", pg_url, *mode)
     assert result.returncode == 0, result.stderr
     end = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(), dt.UTC)
     start = end - dt.timedelta(days=90)
