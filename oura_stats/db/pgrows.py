@@ -62,6 +62,14 @@ class TableWriter(Mirror):
         """{column: type its values are checked against} of the category's table."""
         return self._kinds[category.name]
 
+    def writer(self, url: str, display: str) -> tuple[TableWriter, Any]:
+        """Another writer on its own connection (its own transaction) that starts from the
+        columns this one knows, without asking the catalog again; and its connection."""
+        database = PostgresDatabase(url, display)
+        other = TableWriter(database, Path(), {})
+        other._kinds = {table: dict(kinds) for table, kinds in self._kinds.items()}
+        return other, database.connection
+
 
 def open_mirror(url: str, display: str) -> tuple[TableWriter, Any]:
     """A mirror that knows the tables' columns, and its connection."""
@@ -87,10 +95,27 @@ def csv_columns(conn: Any) -> dict[str, list[str]]:
 class PgRows:
     """`RowHome` in PostgreSQL tables, for one account's cursors."""
 
-    def __init__(self, url: str, display: str, account: str) -> None:
+    def __init__(self, url: str, display: str, account: str, *, settled: bool = False) -> None:
+        """`settled`: the caller has settled the schema already (`open_mirror_serialised`
+        once for a whole study round), so this account's rows need only its columns."""
         self.url, self.display, self.account = url, display, account
-        self._setup, self._connection = open_mirror_serialised(url, display)
+        opener = open_mirror if settled else open_mirror_serialised
+        self._setup, self._connection = opener(url, display)
         self._lock = threading.Lock()
+        self._idle: list[tuple[TableWriter, Any]] = []  # writers whose transaction is over
+
+    def writer(self) -> tuple[TableWriter, Any]:
+        """A category's writer: its own connection (one another category of this account
+        committed on, or a new one), the columns known at the start."""
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._setup.writer(self.url, self.display)
+
+    def give_back(self, writer: TableWriter, conn: Any) -> None:
+        """A writer whose transaction committed, for the next category."""
+        with self._lock:
+            self._idle.append((writer, conn))
 
     def store(self, category: Category) -> PgCategoryStore:
         return PgCategoryStore(self, category)
@@ -117,6 +142,10 @@ class PgRows:
         return found is None
 
     def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, []
+        for writer, _ in idle:
+            writer.close()
         self._setup.close()
 
 
@@ -143,6 +172,13 @@ def open_mirror_serialised(url: str, display: str) -> tuple[TableWriter, Any]:
         mirror.close()
         raise
     return mirror, database.connection
+
+
+def settle_schema(url: str, display: str) -> None:
+    """Make the database's tables ready once, before a study round's participants (each
+    of whom then opens their rows `settled`, without repeating the checks)."""
+    mirror, _ = open_mirror_serialised(url, display)
+    mirror.close()
 
 
 class PgCategoryStore:
@@ -215,7 +251,7 @@ class PgCategoryStore:
 
     def _open(self) -> TableWriter:
         if self._mirror is None:
-            self._mirror, self._conn = open_mirror(self._home.url, self._home.display)
+            self._mirror, self._conn = self._home.writer()
             self._mirror.db.execute("BEGIN")
         return self._mirror
 
@@ -236,24 +272,32 @@ class PgCategoryStore:
                         SAVE_CURSOR, (self._home.account, self.category.name, json.dumps(entry))
                     )
                 mirror.db.execute("COMMIT")
-            finally:
-                self._close()
+            except BaseException:
+                self._close()  # the connection goes with whatever it was in the middle of
+                raise
+            self._home.give_back(mirror, self._conn)
+            self._mirror = None
 
     def _record_columns(self, conn: Any) -> None:
+        if set(self._columns) <= set(self._known_columns(conn)):
+            return  # nothing new: no need to queue behind other writers for the lock
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (CREATE_LOCK + 1,))  # one at a time
-        known = [
-            name
-            for (name,) in conn.execute(
-                "SELECT name FROM _csv_columns WHERE category = %s ORDER BY position",
-                (self.category.name,),
-            ).fetchall()
-        ]
+        known = self._known_columns(conn)
         new = [c for c in self._columns if c not in set(known)]
         with conn.cursor() as cursor:
             cursor.executemany(
                 "INSERT INTO _csv_columns (category, position, name) VALUES (%s, %s, %s)",
                 [(self.category.name, len(known) + i, c) for i, c in enumerate(new)],
             )
+
+    def _known_columns(self, conn: Any) -> list[str]:
+        return [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM _csv_columns WHERE category = %s ORDER BY position",
+                (self.category.name,),
+            ).fetchall()
+        ]
 
     def discard(self) -> None:
         with self._lock:

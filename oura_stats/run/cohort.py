@@ -22,6 +22,7 @@ from oura_stats.api.tokens import TokenProvider
 from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.db.budget import DEFAULT_BUDGET, Budget, SharedBudget
 from oura_stats.db.participants import NEEDS_CONSENT, OK, Participant, Registry
+from oura_stats.db.pgrows import settle_schema
 from oura_stats.errors import (
     EXIT_FAILED,
     EXIT_OK,
@@ -99,6 +100,8 @@ def run_cohort_round(settings: Settings, cohort: Cohort, stop: threading.Event) 
     began = time.monotonic()
     with Registry(target) as registry:
         chosen = pick(registry.all(), cohort.names, cohort.shard)
+        settle_schema(target.url, target.display)
+        settings = replace(settings, schema_settled=True)
         pacer = SharedBudget(target.url, target.display, cohort.budget)
         counts = {"ok": 0, "failed": 0, "skipped": 0, "paused": 0}
         try:

@@ -39,6 +39,8 @@ class Where(Protocol):
     def no_csv(self) -> bool: ...
     @property
     def account(self) -> str: ...
+    @property
+    def schema_settled(self) -> bool: ...
 
 
 @dataclass
@@ -83,7 +85,7 @@ def _database_homes(settings: Where) -> Homes:
     from oura_stats.db.pgstate import PgCursors, PgLocks  # noqa: PLC0415
 
     cursors = PgCursors(target.url, target.display, settings.account)
-    rows = PgRows(target.url, target.display, settings.account)
+    rows = PgRows(target.url, target.display, settings.account, settled=settings.schema_settled)
     homes = Homes(cursors, PgLocks(target.url, target.display, settings.account), rows)
     homes.closers += [contextlib.closing(cursors), contextlib.closing(rows)]
     return homes

@@ -79,6 +79,7 @@ class Settings:
     observer: RunObserver = NO_OBSERVER  # progress on a terminal
     demo: bool = False  # the demo's synthetic account (it has no real account's id)
     pacer: Pacing | None = None  # a study's participant: their token's and the app's budget
+    schema_settled: bool = False  # a study's round made the database's tables ready once
 
 
 def run_round(
