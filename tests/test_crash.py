@@ -85,3 +85,22 @@ def test_sigkill_at_random_moments_never_corrupts_files(tmp_path: Path) -> None:
     assert [p.name for p in victim.data.glob(".*")] == [".oura-source.json"]  # no temp file
     for path in reference.data.glob("*.csv"):
         assert (victim.data / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_a_run_removes_the_temp_files_a_killed_run_left_of_the_marker_and_state(
+    tmp_path: Path,
+) -> None:
+    from oura_stats.store.atomic import TEMP_SUFFIX
+    from oura_stats.store.source import MARKER
+
+    ws = Workspace(tmp_path)
+    with FakeOura(history(), today=TODAY) as api:
+        assert fetch(api, ws).returncode == 0
+        left = [
+            ws.data / f".{MARKER}.k1ll3d{TEMP_SUFFIX}",
+            ws.state.parent / f".{ws.state.name}.k1ll3d{TEMP_SUFFIX}",
+        ]
+        for path in left:
+            path.write_text("half", encoding="utf-8")
+        assert fetch(api, ws).returncode == 0
+    assert [path.exists() for path in left] == [False, False]

@@ -42,9 +42,10 @@ from oura_stats.run.identity import (
     claim_database,
     directory_source,
 )
+from oura_stats.store.atomic import remove_stale_temp_files
 from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.seam import RUN
-from oura_stats.store.source import Source, mismatch_message, same_source
+from oura_stats.store.source import MARKER, Source, mismatch_message, same_source
 from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
@@ -111,6 +112,9 @@ def _locked_round(
 ) -> bool:
     """The round inside the run lock: whether every category (and the mirror) succeeded."""
     began = time.monotonic()
+    if not settings.no_csv:  # what a killed run left half-written (the lock is ours now)
+        remove_stale_temp_files(settings.output_dir, MARKER)
+        remove_stale_temp_files(settings.state_path.parent, settings.state_path.name)
     loaded = None if settings.reset_state else State.open(homes.cursors)
     state, account, claim = settle_source(settings, homes, loaded, tokens, stop)
     commits = CommitLog(settings.output_dir) if settings.db and not settings.no_csv else None
