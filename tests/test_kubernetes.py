@@ -6,6 +6,7 @@ token, bounded resources."""
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -223,7 +224,17 @@ def test_the_image_installs_the_postgres_extra_by_default() -> None:
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     optional = project["optional-dependencies"]
     assert extras.split(",") == ["postgres"]
-    assert any(requirement.startswith("psycopg") for requirement in optional["postgres"])
+    # Every third-party package the code imports beyond the two runtime dependencies: the
+    # driver and the library that seals the tokens a database-only run stores.
+    source = " ".join(p.read_text(encoding="utf-8") for p in (root / "oura_stats").rglob("*.py"))
+    statements = r"^\s*(?:from (\w+)[\w.]* import |import (\w+))"
+    imported = {a or b for a, b in re.findall(statements, source, flags=re.MULTILINE)}
+    third_party = imported - set(sys.stdlib_module_names) - {"oura_stats"}
+    runtime = {"requests", "urllib3", "dateutil"}  # urllib3 comes with requests
+    assert third_party - runtime == {"psycopg", "cryptography"}
+    for module in ("psycopg", "cryptography"):
+        assert any(r.startswith(module) for r in optional["postgres"]), module
+        assert any(r.startswith(module) for r in optional["dev"]), module
 
 
 def test_service_links_would_set_options_so_no_pod_gets_them() -> None:
