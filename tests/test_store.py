@@ -7,6 +7,7 @@ import io
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -269,6 +270,35 @@ def test_block_pages_with_mixed_fields_and_repeated_keys_match_the_row_path(
     rows = list(csv.DictReader(content.decode().splitlines()))
     assert len(rows) == 17
     assert [r["bpm"] for r in rows if r["timestamp"] == repeated[2]["timestamp"]] == ["151"]
+
+
+samples_at = st.lists(
+    st.tuples(
+        st.integers(0, 4), st.sampled_from(["awake", "rest", "workout"]), st.integers(40, 45)
+    ),
+    min_size=1,
+    max_size=8,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(pages=st.lists(samples_at, min_size=1, max_size=3), data=st.data())
+def test_block_pages_in_any_order_with_shared_times_match_the_row_path(
+    tmp_path_factory: pytest.TempPathFactory,
+    pages: list[list[tuple[int, str, int]]],
+    data: st.DataObject,
+) -> None:
+    # Pages sorted or not, two sources at one instant in either order, one key twice.
+    if data.draw(st.booleans()):
+        pages = [sorted(page) for page in pages]
+    docs = [
+        [
+            {"bpm": bpm, "source": source, "timestamp": hr(60 * minute, 0)["timestamp"]}
+            for minute, source, bpm in page
+        ]
+        for page in pages
+    ]
+    write_both_ways(tmp_path_factory.mktemp("ties"), docs, spool=1 << 20)  # type: ignore[arg-type]
 
 
 def test_empty_page_keeps_the_block_path(tmp_path: Path) -> None:

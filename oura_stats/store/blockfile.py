@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -48,7 +47,7 @@ def _plain_lines(rows: list[Values]) -> str | None:
     (csv writes "") and none holds a comma, quote, CR or LF (csv would quote it), which
     the counts of the result show. Three times as fast as the writer."""
     width = len(rows[0]) if rows else 0
-    if width < 2 or any(map(tuple.__contains__, rows, itertools.repeat(None))):
+    if width < 2:
         return None
     try:
         text = "".join(map(("%s," * (width - 1) + "%s\n").__mod__, rows))
@@ -56,7 +55,9 @@ def _plain_lines(rows: list[Values]) -> str | None:
         return None
     if text.count("\n") != len(rows) or text.count(",") != len(rows) * (width - 1):
         return None
-    return None if '"' in text or "\r" in text else text
+    # A None is formatted "None": without that text there is none (with it, perhaps
+    # only a value holding the word; the writer then does the same, slower).
+    return None if '"' in text or "\r" in text or "None" in text else text
 
 
 class BlockBuffer:

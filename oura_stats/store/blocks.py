@@ -60,21 +60,49 @@ def page_block(
         positions = [columns.index(column) for column in key_columns]
     except ValueError:
         return None
-    if not all_canonical(list(map(operator.itemgetter(positions[0]), rows))):
+    times = list(map(operator.itemgetter(positions[0]), rows))
+    if not all_canonical(times):
         return None  # another spelling of an instant: the general path gives it its key
     texts = "".join(filter(str.__instancecheck__, itertools.chain.from_iterable(rows)))
     if "\r" in texts or '"' in texts or "\x00" in texts or not texts.isascii():
         return None  # text the general path may have to escape (see flatten.py)
     if float in kinds and not _finite(rows):
         return None
-    key = _key_getter(positions)
-    parts = list(itertools.chain.from_iterable(map(key, rows)))
-    if set(parts) & _MISSING or not all(map(str.__instancecheck__, parts)):
+    if len(positions) > 1 and not _text_parts(rows, positions[1:]):
         return None  # a key part is missing, or not text (blocks are read back as text)
+    key = _key_getter(positions)
+    rows = _in_key_order(rows, times, key)
+    return (key(rows[0]), sequence, key(rows[-1]), columns, rows)
+
+
+def _in_key_order(
+    rows: list[Values], times: list[str], key: Callable[[Values], Key]
+) -> list[Values]:
+    """The rows sorted by key, one per key (the later one wins).
+
+    The API's pages come sorted, so first a check that needs no key tuple per row:
+    times (the first key part) never falling, and where two neighbours share a time
+    (rare: heart rate from two sources), their whole keys rising.
+    """
+    if all(map(operator.le, times, itertools.islice(times, 1, None))):
+        same = map(operator.eq, times, itertools.islice(times, 1, None))
+        ties = itertools.compress(itertools.count(), same)
+        if all(key(rows[i]) < key(rows[i + 1]) for i in ties):
+            return rows
     rows.sort(key=key)  # stable: of two rows with one key, the later one stays later
     if len(set(map(key, rows))) != len(rows):
-        rows = list({key(row): row for row in rows}.values())  # the later one wins
-    return (key(rows[0]), sequence, key(rows[-1]), columns, rows)
+        rows = list({key(row): row for row in rows}.values())
+    return rows
+
+
+def _text_parts(rows: list[Values], positions: list[int]) -> bool:
+    """Whether these key parts are all text and never empty (the time part, canonical,
+    is both)."""
+    for position in positions:
+        values = list(map(operator.itemgetter(position), rows))
+        if not all(map(str.__instancecheck__, values)) or not all(values):
+            return False
+    return True
 
 
 def _finite(rows: list[Values]) -> bool:
