@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,6 @@ from conftest import TODAY, TOKEN, Workspace, fetch
 from oura_stats.api.categories import BY_NAME, Category
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
-from oura_stats.store.csvfile import RowWriter
 from oura_stats.store.flatten import Row, flatten
 from oura_stats.store.keys import time_key
 
@@ -42,11 +42,19 @@ def reference_csv(category: Category, documents: list[dict[str, Any]], header: l
     assert header[: len(category.lead_columns)] == list(category.lead_columns)
     assert set(header) == {name for row in rows for name in row}
     text = io.StringIO(newline="")
-    writer = RowWriter(text)
-    writer.write(header)
+    write = plain_writer(text)
+    write(header)
     for row in rows:
-        writer.write([row.get(name, "") for name in header])
+        write([row.get(name, "") for name in header])
     return text.getvalue()
+
+
+def plain_writer(text: io.StringIO) -> Callable[[list[str]], object]:
+    """csv.writer itself, quoting every cell of a row with a carriage return (the tool's
+    documented rule), so the reference shares no shortcut with the tool's writer."""
+    minimal = csv.writer(text, lineterminator="\n")
+    quoted = csv.writer(text, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    return lambda values: (quoted if "\r" in "".join(values) else minimal).writerow(values)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME
 from oura_stats.store.blockfile import csv_bytes
-from oura_stats.store.csvfile import holds_any
+from oura_stats.store.csvfile import RowWriter, holds_any
 from oura_stats.store.csvstore import CategoryStore, MergeResult
 from oura_stats.store.flatten import cell, flatten
 from oura_stats.store.keys import time_key
@@ -361,3 +361,21 @@ def test_a_key_is_found_wherever_it_stands_before_the_end(tmp_path: Path) -> Non
         assert not holds_any(fd, end, {b"id-5678"})
         assert holds_any(fd, len(data), {b"id-5678", b"absent"})
         assert not holds_any(fd, end, set())
+
+
+cells = st.text(
+    alphabet=st.sampled_from(["a", "1", " ", ",", '"', "\n", "\r", "[", "é"]), max_size=4
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.lists(cells, max_size=4), max_size=5))
+def test_row_writer_writes_what_csv_writer_writes(rows: list[list[str]]) -> None:
+    ours, plain = io.StringIO(), io.StringIO()
+    writer = RowWriter(ours)
+    minimal = csv.writer(plain, lineterminator="\n")
+    quoted = csv.writer(plain, lineterminator="\n", quoting=csv.QUOTE_ALL)
+    for row in rows:
+        writer.write(row)
+        (quoted if "\r" in "".join(row) else minimal).writerow(row)
+    assert ours.getvalue() == plain.getvalue()

@@ -44,14 +44,22 @@ class RowWriter:
     """
 
     def __init__(self, handle: IO[str]) -> None:
+        self._write = handle.write
         self._minimal = csv.writer(handle, lineterminator="\n")
         self._all = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def write(self, values: Sequence[str]) -> None:
-        if "\r" in "".join(values):
+        line = ",".join(values)
+        if "\r" in line:
             self._all.writerow(values)
-        else:
+        elif '"' in line or "\n" in line or len(values) < 2:  # ("" alone is written '""')
             self._minimal.writerow(values)
+        else:
+            # What the writer writes, without its scan of every character: no value needs
+            # quoting but one holding a comma (a JSON list), and that one only wrapped.
+            if line.count(",") != len(values) - 1:
+                line = ",".join([f'"{value}"' if "," in value else value for value in values])
+            self._write(line + "\n")
 
 
 def read_header(handle: IO[bytes]) -> tuple[list[str], int]:
