@@ -8,11 +8,12 @@ import json
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME
-from oura_stats.store.blockfile import csv_bytes
+from oura_stats.store.blockfile import csv_bytes, csv_bytes_under
+from oura_stats.store.blocks import reordered
 from oura_stats.store.csvfile import RowWriter, holds_any
 from oura_stats.store.csvstore import CategoryStore, MergeResult
 from oura_stats.store.flatten import cell, flatten
@@ -337,6 +338,19 @@ def test_block_rows_are_written_as_csv_writer_writes_them(width: int, data: st.D
     text = io.StringIO()
     csv.writer(text, lineterminator="\n").writerows(rows)
     assert csv_bytes(rows) == text.getvalue().encode("utf-8")
+
+
+@settings(max_examples=300, deadline=None)
+@given(width=st.integers(1, 3), extra=st.integers(0, 2), data=st.data())
+def test_block_rows_under_a_wider_header_are_written_as_reordered_rows(
+    width: int, extra: int, data: st.DataObject
+) -> None:
+    assume(width + extra > 1)  # a time series has a time and at least one value
+    rows = data.draw(st.lists(st.tuples(*[values] * width), max_size=5))
+    columns = tuple(f"c{i}" for i in range(width))
+    header = data.draw(st.permutations([*columns, *(f"new{i}" for i in range(extra))]))
+    expected = csv_bytes(reordered(rows, columns, header))
+    assert csv_bytes_under(rows, columns, header) == expected
 
 
 numbers = st.one_of(st.none(), st.floats(), st.sampled_from([0.0, -0.0, 1.0, 1, True]))

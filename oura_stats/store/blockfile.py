@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -53,11 +54,33 @@ def _plain_lines(rows: list[Values]) -> str | None:
         text = "".join(map(("%s," * (width - 1) + "%s\n").__mod__, rows))
     except TypeError:  # a row of another width
         return None
-    if text.count("\n") != len(rows) or text.count(",") != len(rows) * (width - 1):
+    return _as_written(text, len(rows), width)
+
+
+def _as_written(text: str, rows: int, width: int) -> str | None:
+    """The text, if it is what csv.writer writes for these rows of `width` cells: only
+    the cells' own commas and line ends count, and nothing needs quoting."""
+    if text.count("\n") != rows or text.count(",") != rows * (width - 1):
         return None
     # A None is formatted "None": without that text there is none (with it, perhaps
     # only a value holding the word; the writer then does the same, slower).
     return None if '"' in text or "\r" in text or "None" in text else text
+
+
+def csv_bytes_under(rows: list[Values], columns: tuple[str, ...], header: list[str]) -> bytes:
+    """The rows (cells under `columns`) as `csv_bytes` writes them under `header`, where
+    columns the rows lack are empty: formatted in header order from each row as it is,
+    without building the reordered rows first."""
+    if len(header) > 1 and set(columns) <= set(header):
+        places = [f"{{{columns.index(name)}}}" if name in columns else "" for name in header]
+        try:
+            text = "".join(itertools.starmap((",".join(places) + "\n").format, rows))
+        except IndexError:  # a row of another width
+            text = ""
+        plain = _as_written(text, len(rows), len(header)) if text else None
+        if plain is not None:
+            return plain.encode("utf-8")
+    return csv_bytes(reordered(rows, columns, header))
 
 
 class BlockBuffer:
@@ -74,9 +97,11 @@ class BlockBuffer:
     def add(self, block: Block, columns: tuple[str, ...]) -> None:
         """Write the block's rows under `columns` (every column known so far, in order)."""
         first, arrival, last, own_columns, rows = block
-        if own_columns != columns:
-            rows = reordered(rows, own_columns, list(columns))
-        data = csv_bytes(rows)
+        data = (
+            csv_bytes(rows)
+            if own_columns == columns
+            else csv_bytes_under(rows, own_columns, list(columns))
+        )
         if self._path is None:
             self._path = self._spool.new_file()
         with self._path.open("ab") as file:  # no handle left open between pages
