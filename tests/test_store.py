@@ -302,6 +302,22 @@ def test_block_pages_in_any_order_with_shared_times_match_the_row_path(
     write_both_ways(tmp_path_factory.mktemp("ties"), docs, spool=1 << 20)  # type: ignore[arg-type]
 
 
+def test_block_page_whose_fields_shift_between_documents_matches_the_row_path(
+    tmp_path: Path,
+) -> None:
+    # Read one after another, the fields repeat the first document's until the very last
+    # one: the second document lacks `bpm`, the third begins with it.
+    first, second, third = samples(0, 3)
+    second.pop("bpm")
+    third = {"bpm": third["bpm"], **{k: v for k, v in third.items() if k != "bpm"}}
+    content = write_both_ways(tmp_path, [[first, second, third]], spool=1 << 20)
+    assert [row["bpm"] for row in csv.DictReader(content.decode().splitlines())] == [
+        "60",
+        "",
+        "62",
+    ]
+
+
 def test_empty_page_keeps_the_block_path(tmp_path: Path) -> None:
     store = CategoryStore(HEARTRATE, tmp_path)
     assert store.add_page([])

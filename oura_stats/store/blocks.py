@@ -43,7 +43,9 @@ def page_block(
     if not documents:
         return None
     columns = tuple(documents[0])
-    if all(map(columns.__eq__, map(tuple, documents))):
+    # Every document's fields in one sequence equal to the first's repeated: no tuple per
+    # document. (A document with more fields would repeat one, so each has these fields.)
+    if list(itertools.chain.from_iterable(documents)) == list(columns) * len(documents):
         rows: list[Values] = list(map(tuple, map(dict.values, documents)))
     else:  # fields differ within the page (a field new since some day): align them
         columns = tuple(dict.fromkeys(itertools.chain.from_iterable(documents)))
