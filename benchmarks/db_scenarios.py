@@ -1,6 +1,7 @@
 """The database mirror's rows of the benchmark: backfills and incremental runs with `--db`
 (SQLite, and PostgreSQL on a throwaway cluster when its binaries and psycopg are there),
-and `db sync` of the whole history into a new database of each kind. The database runs
+`db sync` of the whole history into a new database of each kind, and database-only runs
+(`--no-csv`, then `db export`) on PostgreSQL. The database runs
 include everything the mirror writes: typed tables, local-time columns and the nested
 series tables (`sleep__hrv`, `daily_activity__met`, ...).
 
@@ -104,6 +105,54 @@ class Bench:
         )
         return scenario, self.target(f"db sync of {self.big} into {kind}", run.wall_s, 60, " s")
 
+    def database_only(self, url: str) -> tuple[list[Any], list[Any]]:
+        """`fetch --no-csv` into a new PostgreSQL database (backfill, incremental runs)
+        against the CSV-only ones, then `db export` of everything it holds."""
+        db, big = new_database(url, "oura_db_only"), self.big
+        workdir = self.tmp / "db-only"
+        extra = ["--db", db, "--no-csv"]
+        self.progress(f"{big} backfill --no-csv (PostgreSQL)")
+        backfill = self.fetch_scenario(
+            f"{big} backfill --no-csv", self.fake, workdir, None, extra=extra
+        )
+        self.progress(f"{big} incremental --no-csv (x{self.repeat})")
+        incremental = self.fetch_scenario(
+            f"{big} incremental --no-csv", self.fake, workdir, None, self.repeat, extra=extra
+        )
+        if workdir.exists() and any(workdir.rglob("*")):
+            raise SystemExit(f"benchmark: --no-csv wrote files under {workdir}")
+        self.progress(f"db export of the {big} database")
+        export_dir = self.tmp / "db-only-export"
+        args = ["db", "export", "--db", db, "--output-dir", str(export_dir)]
+        run = self.run_child([sys.executable, "-m", "oura_stats", *args])
+        if run.exit_code != 0:
+            raise SystemExit(f"benchmark: db export exited with {run.exit_code}:\n{run.output}")
+        shutil.rmtree(export_dir, ignore_errors=True)
+        export = type(self.backfill)(
+            f"db export of {big} (PostgreSQL)",
+            run.wall_s,
+            run.cpu_s,
+            run.peak_rss_mb,
+            run.server_cpu_s,
+            0,
+        )
+        targets = [
+            self.target(
+                f"{big} backfill --no-csv ÷ CSV only, wall",
+                backfill.wall_s / self.backfill.wall_s,
+                1.2,
+            ),
+            self.target(f"{big} backfill --no-csv peak RSS", backfill.peak_rss_mb, 100, " MB"),
+            self.target(
+                "incremental --no-csv, added wall",
+                incremental.wall_s - self.incremental.wall_s,
+                0.5,
+                " s",
+            ),
+            self.target(f"db export of {big}", run.wall_s, 15, " s"),
+        ]
+        return [backfill, incremental, export], targets
+
 
 def series_rows(path: Path) -> int:
     """Rows in the SQLite file's series tables."""
@@ -116,6 +165,15 @@ def series_rows(path: Path) -> int:
             connection.execute(f'SELECT count(*) FROM "{s.table}"').fetchone()[0]
             for s in all_series()
         )
+
+
+def database_only_scenarios(bench: Bench) -> tuple[list[Any], list[Any], list[str]]:
+    """(scenarios, targets, notes) of database-only runs alone (run.py --database-only)."""
+    with postgres() as url:
+        if url is None:
+            return [], [], ["database-only rows skipped: no PostgreSQL binaries or no psycopg."]
+        scenarios, targets = bench.database_only(url)
+    return scenarios, targets, ["PostgreSQL: a cluster started for the benchmark (fsync off)."]
 
 
 def db_scenarios(bench: Bench) -> tuple[list[Any], list[Any], list[str]]:
@@ -141,6 +199,9 @@ def db_scenarios(bench: Bench) -> tuple[list[Any], list[Any], list[str]]:
         pg_sync, pg_sync_target = bench.sync(csv_dir, "PostgreSQL", sync_url)
         pg_scenarios.append(pg_sync)
         pg_targets.append(pg_sync_target)
+        only_scenarios, only_targets = bench.database_only(url)
+        pg_scenarios += only_scenarios
+        pg_targets += only_targets
     shutil.rmtree(bench.tmp / "db-sqlite", ignore_errors=True)
     notes.append(
         "PostgreSQL: a cluster started for the benchmark on this machine (Unix socket, fsync "

@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(ROOT)]
 
-from db_scenarios import Bench, db_scenarios  # noqa: E402
+from db_scenarios import Bench, database_only_scenarios, db_scenarios  # noqa: E402
 from profile_cli import FunctionCost, top_functions, top_own_time, total_seconds  # noqa: E402
 
 from oura_stats.demo.history import make_history  # noqa: E402
@@ -583,6 +583,12 @@ def parse_args(argv: list[str] | None) -> tuple[Config, argparse.Namespace]:
     parser.add_argument(
         "--no-db", action="store_true", help="skip the database mirror's scenarios (--db)"
     )
+    parser.add_argument(
+        "--database-only",
+        action="store_true",
+        help="only the CSV-only backfill and incremental runs, then the database-only ones "
+        "(--no-csv, db export) against them",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         config = Config(60, 30, args.interval, 0.005, args.repeat, args.seed)
@@ -629,21 +635,25 @@ def benchmark(config: Config, args: argparse.Namespace, tmp: Path) -> int:
             f"{big} incremental (no changes)", fake, tmp / "backfill", None, config.repeat
         )
         db_rows: tuple[list[Scenario], list[Target], list[str]] = ([], [], [])
+        bench = Bench(
+            fake,
+            tmp,
+            big,
+            backfill,
+            incremental,
+            config.repeat,
+            fetch_scenario,
+            run_child,
+            Target,
+            progress,
+        )
+        if args.database_only:
+            rows, goals, notes = database_only_scenarios(bench)
+            out = [*format_scenarios([backfill, incremental, *rows]), "", *format_targets(goals)]
+            print("\n".join(["", *out, "", *(f"- {n}" for n in notes)]))
+            return 0 if all(goal.passed for goal in goals) else 1
         if not args.no_db:
-            db_rows = db_scenarios(
-                Bench(
-                    fake,
-                    tmp,
-                    big,
-                    backfill,
-                    incremental,
-                    config.repeat,
-                    fetch_scenario,
-                    run_child,
-                    Target,
-                    progress,
-                )
-            )
+            db_rows = db_scenarios(bench)
         progress(f"{big} backfill, --concurrency 1")
         serial = fetch_scenario(f"{big} backfill --concurrency 1", fake, tmp / "serial", 1)
         serial_rows = csv_rows(tmp / "serial" / "data")

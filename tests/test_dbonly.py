@@ -212,6 +212,7 @@ def test_a_connection_dropped_mid_run_leaves_whole_categories_and_the_next_run_r
         with subprocess.Popen(args, stderr=subprocess.PIPE, text=True, env=env) as proc:
             deadline = time.monotonic() + 60
             while not killed_a_waiting_category(pg_url) and time.monotonic() < deadline:
+                assert proc.poll() is None, "the run ended before its heart rate could be cut"
                 time.sleep(0.02)
             _, stderr = proc.communicate(timeout=120)
         assert proc.returncode == 1, stderr
@@ -228,10 +229,9 @@ def test_a_connection_dropped_mid_run_leaves_whole_categories_and_the_next_run_r
     same_files(ws.data, tmp_path / "export")
 
 
-# A category's transaction, waiting for its next page (its last statement staged rows).
+# The heart-rate transaction (the longest), waiting for its next pages.
 CATEGORY_WAITING = (
-    "application_name LIKE 'oura-stats%' AND state = 'idle in transaction' "
-    "AND query LIKE '%_staging_%'"
+    "application_name LIKE 'oura-stats%: heartrate' AND state = 'idle in transaction'"
 )
 
 
@@ -244,9 +244,11 @@ def killed_a_waiting_category(url: str) -> bool:
         return False
     killed = (
         query(
-            url, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE {CATEGORY_WAITING}"
+            url,
+            "SELECT pg_terminate_backend(pid), query FROM pg_stat_activity "
+            f"WHERE {CATEGORY_WAITING}",
         )
         if done
         else []
     )
-    return any(ok for (ok,) in killed)
+    return any(ok for (ok, _) in killed)

@@ -11,7 +11,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from oura_stats.api.categories import Category
+from oura_stats.api.categories import Category, Kind
 from oura_stats.db.exact import EXACT, as_text
 from oura_stats.db.pgconn import connect, errors
 from oura_stats.db.pgrows import csv_columns
@@ -23,7 +23,8 @@ from oura_stats.store.csvfile import RowWriter
 
 log = logging.getLogger(__name__)
 
-FETCH_ROWS = 5000  # rows per round trip of the server-side cursor
+# Rows per round trip of the server-side cursor: a day's document holds long lists.
+FETCH_ROWS = {Kind.SERIES: 5000, Kind.DAILY: 200}
 
 
 def export(target: Target, output_dir: Path, categories: list[Category]) -> dict[str, int]:
@@ -97,7 +98,7 @@ def _export_table(
             atomic_writer(path) as handle,
             conn.cursor(name=f"export_{category.name}") as cursor,
         ):
-            cursor.itersize = FETCH_ROWS
+            cursor.itersize = FETCH_ROWS.get(category.kind, 200)
             cursor.execute(query)
             writer = RowWriter(handle)
             writer.write(header)

@@ -10,19 +10,21 @@ have them, and `_exact` the cells a type would change (see `exact.py`), for `db 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from oura_stats.api.categories import CATEGORIES, Category
+from oura_stats.api.categories import CATEGORIES, Category, Kind
+from oura_stats.db.background import Background
 from oura_stats.db.batches import BATCH_BYTES, BATCH_ROWS
 from oura_stats.db.exact import EXACT, exact_cells
 from oura_stats.db.mirror import Mirror
-from oura_stats.db.pgconn import errors
+from oura_stats.db.pgconn import errors, holder_name
 from oura_stats.db.pgstate import CREATE_LOCK, SAVE_CURSOR, STATE_TABLES, create_tables
-from oura_stats.db.postgres import PostgresDatabase
+from oura_stats.db.postgres import PostgresDatabase, csv_bytes
 from oura_stats.db.schema import column_type, quote
 from oura_stats.db.series import with_local
 from oura_stats.db.studykey import ACCOUNT, is_study, key_by_account
@@ -45,13 +47,24 @@ _ROW_OVERHEAD = 200
 class TableWriter(Mirror):
     """The mirror's typed writing (columns added, misfits widened), fed rows not CSVs."""
 
-    def write_rows(self, category: Category, header: list[str], rows: list[list[str]]) -> int:
-        """Upsert rows of text under `header` (new columns added, misfits widened), with
-        their local-time columns as the mirror has them (the series views follow), in the
-        caller's transaction: the database-only store writes through this."""
+    def write_rows(
+        self, category: Category, header: list[str], rows: list[list[str]], *, fresh: bool = False
+    ) -> int:
+        """Upsert rows of text under `header` (new columns added, misfits widened; local-time
+        columns as the mirror has them) in the caller's transaction. `fresh`: the table
+        held none of this account's rows when the run began."""
         self.add_columns(category, header)
         wide, batches = with_local(category, header, iter([rows]))
-        return self._write(category, list(map(db_column, wide)), batches, fresh=False)
+        columns = list(map(db_column, wide))
+        if category.kind is Kind.SERIES:  # plain numbers and UTC instants: PostgreSQL parses
+            batch = next(batches)
+            # Into an empty table straight (a key met twice this run sends it the long way).
+            for straight in (True, False) if fresh else (False,):
+                count = self.db.copy_csv(category, columns, csv_bytes(batch), 0, fresh=straight)
+                if count is not None:
+                    return count
+            batches = iter([batch])  # a value that needs a look: typed, row by row
+        return self._write(category, columns, batches, fresh=False)
 
     def add_columns(self, category: Category, header: list[str]) -> None:
         for column in header:  # an odd field name has its own database column (names.py)
@@ -129,6 +142,10 @@ class PgRows:
         with self._lock:
             return not all(self._empty(c) for c in CATEGORIES)
 
+    def empty(self, category: Category) -> bool:
+        with self._lock:
+            return self._empty(category)
+
     def _empty(self, category: Category) -> bool:
         """No row of this account (of anyone, in a one-person database)."""
         if ACCOUNT not in self._setup.kinds(category):
@@ -189,6 +206,8 @@ class PgCategoryStore:
         self._lock = threading.Lock()
         self._mirror: TableWriter | None = None
         self._conn: Any = None
+        self._fresh = False  # the table held none of the account's rows when the run began
+        self._background: Background | None = None  # writes while the next pages come
         self._columns: dict[str, None] = dict.fromkeys(category.lead_columns)
         self._pending: dict[Ident, Row] = {}  # a batch: one row per key, the newest wins
         self._pending_bytes = 0
@@ -209,6 +228,8 @@ class PgCategoryStore:
     def add(self, rows: Iterable[Row]) -> None:
         time_field = self.category.time_field or ""
         with self._lock:
+            if self._background is not None:
+                self._background.check()  # the database failed: stop fetching for nothing
             for row in rows:
                 order = time_key(row.get(time_field, ""))
                 ident = self._identity(row, order)
@@ -238,6 +259,12 @@ class PgCategoryStore:
         header = list(self._columns)
         rows = [[row.get(c, "") for c in header] for row in self._pending.values()]
         self._pending, self._pending_bytes = {}, 0
+        if self._background is None:
+            self._background = Background(f"write-{self.category.name}")
+        self._background.submit(lambda: self._write(mirror, header, rows))
+
+    def _write(self, mirror: TableWriter, header: list[str], rows: list[list[str]]) -> None:
+        """One batch into the table (on the writer thread)."""
         mirror.add_columns(self.category, header)  # new fields get their column and type
         if ACCOUNT in mirror.kinds(self.category):  # a study's table: whose rows these are
             header.append(ACCOUNT)
@@ -246,20 +273,30 @@ class PgCategoryStore:
         exact = exact_cells(header, mirror.kinds(self.category))
         for values in rows:
             values.append(exact(values))
-        mirror.write_rows(self.category, [*header, EXACT], rows)
+        mirror.write_rows(self.category, [*header, EXACT], rows, fresh=self._fresh)
         self._result.new += len(rows)
 
     def _open(self) -> TableWriter:
         if self._mirror is None:
             self._mirror, self._conn = self._home.writer()
+            with errors(self._home.display):  # pg_stat_activity shows whose and which
+                name = f"{holder_name()}: {self.category.name}"[:63]
+                self._conn.execute("SELECT set_config('application_name', %s, false)", (name,))
             self._mirror.db.execute("BEGIN")
+            self._fresh = self.category.kind is Kind.SERIES and self._home.empty(self.category)
         return self._mirror
 
     def commit(self) -> MergeResult:
         with self._lock:
             self._flush()
             self._open()
+            self._finish_writes()
             return self._result
+
+    def _finish_writes(self) -> None:
+        background, self._background = self._background, None
+        if background is not None:
+            background.finish()
 
     def seal(self, entry: dict[str, Any]) -> None:
         """Record the CSV column order and the cursor, then commit everything at once."""
@@ -305,6 +342,8 @@ class PgCategoryStore:
             self._close()  # closing an open transaction rolls it back
 
     def _close(self) -> None:
+        with contextlib.suppress(Exception):  # rolled back with the connection anyway
+            self._finish_writes()
         if self._mirror is not None:
             self._mirror.close()
             self._mirror = None

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import csv
 import importlib.util
+import io
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from typing import IO, Any
@@ -22,6 +24,13 @@ from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import ConfigError, DatabaseError
 
 COPY_CHUNK = 1 << 20
+
+
+def csv_bytes(rows: list[list[str]]) -> io.BytesIO:
+    """Rows as CSV text for COPY (an empty cell is NULL)."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return io.BytesIO(text.getvalue().encode())
 
 
 def require_driver() -> None:
