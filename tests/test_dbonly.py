@@ -252,3 +252,15 @@ def killed_a_waiting_category(url: str) -> bool:
         else []
     )
     return any(ok for (ok, _) in killed)
+
+
+def test_a_database_only_service_serves_no_report_page_and_never_complains_of_one(
+    api: FakeOura, pg_url: str
+) -> None:
+    done = run_cli(
+        "service", "--no-csv", "--db", pg_url, "--token", TOKEN, "--base-url", api.url,
+        "--max-runs", "1", "--health-port", "0",
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "health endpoint at" in done.stderr
+    assert "report" not in done.stderr.lower().replace("reports", "")

@@ -69,10 +69,11 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
             settings.categories, settings.output_dir, settings.state_path, schedule.policy
         )
         board.load()
-        page = LivePage()
+        page = None if settings.no_csv else LivePage()  # the page is drawn from the CSVs
         server = HealthServer(board, schedule.health_host, schedule.health_port, page=page)
         server.start()
-        rebuild_page(page, settings)
+        if page is not None:
+            rebuild_page(page, settings)
     stop = threading.Event()
     received = install_stop_handlers(stop)
     log.info(
