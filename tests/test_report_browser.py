@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from chromium import Browser, find_chromium, in_ci
+from chromium import Browser, require_chromium
 from conftest import run_cli
 
 from oura_stats.report.charts import SECTIONS
@@ -24,12 +24,7 @@ CHARTS = sum(len(s.charts) for s in SECTIONS)
 
 @pytest.fixture(scope="module")
 def executable() -> str:
-    found = find_chromium()
-    if found is None:
-        if in_ci():
-            pytest.fail("chromium is not installed: .ci/run installs it (apt-get install chromium)")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    return found
+    return require_chromium()
 
 
 @pytest.fixture(scope="module")
