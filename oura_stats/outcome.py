@@ -32,8 +32,8 @@ def run_record(
     started: dt.datetime, finished: dt.datetime, outcomes: list[Outcome]
 ) -> dict[str, Any]:
     return {
-        "started": started.isoformat(timespec="seconds"),
-        "finished": finished.isoformat(timespec="seconds"),
+        "started": started.isoformat(timespec="milliseconds"),
+        "finished": finished.isoformat(timespec="milliseconds"),
         "categories": {
             o.category: {
                 "new": o.new,

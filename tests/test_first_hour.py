@@ -101,7 +101,8 @@ def test_auth_login_help_lists_the_client_and_portal_variables() -> None:
     section = environment_section("auth", "login")
     for name in ("OURA_CLIENT_ID", "OURA_CLIENT_SECRET", "OURA_PORTAL"):
         assert name in section
-    assert "OURA_STATS_DB" not in section and "OURA_PERSONAL_ACCESS_TOKEN" not in section
+    assert "OURA_PERSONAL_ACCESS_TOKEN" not in section  # a login makes tokens, reads none
+    assert "OURA_STATS_DB" in section  # `auth login --db` keeps the login in a database
 
 
 @pytest.mark.parametrize("command", [["categories"], ["report"]])
