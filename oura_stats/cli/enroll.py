@@ -17,6 +17,7 @@ from oura_stats.cli.argtypes import listen_port
 from oura_stats.cli.common import Subparsers, add_command
 from oura_stats.cli.fetch import add_db_option
 from oura_stats.cli.helptext import SERVICE_EXIT, epilog
+from oura_stats.cli.tokens import flag_or_env
 from oura_stats.db.participants import Registry
 from oura_stats.db.target import Target
 from oura_stats.errors import EXIT_OK, AuthError, ConfigError
@@ -64,16 +65,9 @@ def add_enroll_command(commands: Subparsers, parents: list[argparse.ArgumentPars
     parser.set_defaults(handler=run_enroll)
 
 
-def _setting(args: argparse.Namespace, name: str, variable: str) -> str | None:
-    import os  # noqa: PLC0415 - only for the fallbacks below
-
-    value = getattr(args, name, None)
-    return str(value) if value else os.environ.get(variable) or None
-
-
 def enrolment_from_args(args: argparse.Namespace) -> Enrolment:
-    client_id = _setting(args, "client_id", "OURA_CLIENT_ID")
-    secret = _setting(args, "client_secret", "OURA_CLIENT_SECRET")
+    client_id = flag_or_env(args, "client_id", "OURA_CLIENT_ID")
+    secret = flag_or_env(args, "client_secret", "OURA_CLIENT_SECRET")
     if not client_id or not secret:
         raise ConfigError(
             "the study's Oura application is needed: pass --client-id and --client-secret "
@@ -81,12 +75,12 @@ def enrolment_from_args(args: argparse.Namespace) -> Enrolment:
         )
     remember(secret)
     portal = portal_named(args.portal) if args.portal else NEW
-    token_url = _setting(args, "token_url", "OURA_TOKEN_URL")
+    token_url = flag_or_env(args, "token_url", "OURA_TOKEN_URL")
     return Enrolment(
         public_url=public_url(args.public_url),
         client_id=client_id,
         client_secret=secret,
-        authorize_url=_setting(args, "auth_url", "OURA_AUTH_URL") or portal.authorize_url,
+        authorize_url=flag_or_env(args, "auth_url", "OURA_AUTH_URL") or portal.authorize_url,
         token_urls=(token_url,) if token_url else (portal.token_url,),
         scopes=requested_scopes(args.scopes, portal),
     )
@@ -125,7 +119,7 @@ def run_enroll(args: argparse.Namespace) -> int:
     target = study_target(args)
     settings = enrolment_from_args(args)
     participant_credentials(target, "", plain_tokens=args.plain_tokens).close()  # key check
-    base_url = _setting(args, "base_url", "OURA_API_BASE_URL") or DEFAULT_BASE_URL
+    base_url = flag_or_env(args, "base_url", "OURA_API_BASE_URL") or DEFAULT_BASE_URL
     stop = threading.Event()
     received = install_stop_handlers(stop)
     with Registry(target) as registry:

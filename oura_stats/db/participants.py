@@ -19,12 +19,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from oura_stats.api.categories import BY_NAME
-from oura_stats.db.backend import first_line
-from oura_stats.db.pgconn import INSTALL_HINT
+from oura_stats.db.pgconn import connect, errors
 from oura_stats.db.series import all_series
 from oura_stats.db.studykey import key_by_account
 from oura_stats.db.target import Target
-from oura_stats.errors import ConfigError, DatabaseError
+from oura_stats.errors import ConfigError
 
 OK = "ok"
 NEEDS_CONSENT = "needs consent"
@@ -97,16 +96,8 @@ class Registry:
             raise ConfigError(
                 f"a study needs a PostgreSQL database: --db postgresql://…, not {target.display}"
             )
-        try:
-            import psycopg  # noqa: PLC0415 - optional dependency, loaded when used
-        except ImportError as error:
-            raise ConfigError(INSTALL_HINT) from error
         self.display = target.display
-        self._psycopg: Any = psycopg
-        try:
-            self._conn = psycopg.connect(target.url, connect_timeout=10)
-        except psycopg.Error as error:
-            raise DatabaseError(f"cannot connect to {self.display}: {first_line(error)}") from error
+        self._conn = connect(target.url, target.display)
 
     def close(self) -> None:
         self._conn.close()
@@ -119,11 +110,8 @@ class Registry:
 
     @contextmanager
     def _tx(self) -> Iterator[Any]:
-        try:
-            with self._conn.transaction(), self._conn.cursor() as cursor:
-                yield cursor
-        except self._psycopg.Error as error:
-            raise DatabaseError(f"database {self.display}: {first_line(error)}") from error
+        with errors(self.display), self._conn.transaction(), self._conn.cursor() as cursor:
+            yield cursor
 
     def create_tables(self) -> None:
         with self._tx() as cursor:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from oura_stats.auth.seam import CredentialStore, FileCredentials
 from oura_stats.db.mirror import db_resources
+from oura_stats.db.studykey import SOLE_ACCOUNT
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError
 from oura_stats.store.lock import RunLock
@@ -22,8 +23,6 @@ from oura_stats.store.statehome import folder_state, move_seed_state
 
 if TYPE_CHECKING:
     from oura_stats.db.pgcredentials import PgCredentials
-
-SOLE_ACCOUNT = "default"  # the account of a one-person database (a cohort names each)
 
 
 class Where(Protocol):

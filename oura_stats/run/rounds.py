@@ -19,6 +19,7 @@ from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.db.commits import CommitLog
 from oura_stats.db.mirror import Mirror
+from oura_stats.db.studykey import SOLE_ACCOUNT
 from oura_stats.db.target import Target
 from oura_stats.errors import (
     EXIT_FAILED,
@@ -33,7 +34,7 @@ from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
 from oura_stats.report.build import refresh_report
 from oura_stats.run.collector import Collector, RunConfig
-from oura_stats.run.homes import SOLE_ACCOUNT, Homes, open_homes
+from oura_stats.run.homes import Homes, open_homes
 from oura_stats.run.identity import (
     SourceClaim,
     check_directory,
