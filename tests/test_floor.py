@@ -1,11 +1,21 @@
-"""The history floor is a step of its own: its requests are counted, and the summary adds up."""
+"""The history floor is a step of its own: its requests are counted, and the summary adds up;
+the categories that do not wait for it run while it is found."""
 
 from __future__ import annotations
 
+import datetime as dt
+import itertools
+import json
 import re
+import subprocess
+import threading
+from typing import Any
+from urllib.parse import urlsplit
 
-from conftest import TODAY, Workspace, fetch, history
+from conftest import TODAY, TOKEN, Workspace, fetch, history
 
+from oura_stats.api.windows import CALIBRATION_MARGIN, EARLIEST_DAY, ONE_DAY
+from oura_stats.demo.api_rules import Response
 from oura_stats.demo.server import FakeOura
 
 LINE = re.compile(r"^(\S+(?: floor)?)\s+.*?([\d,]+) requests", re.MULTILINE)
@@ -59,3 +69,118 @@ def test_later_runs_skip_the_floor_step(ws: Workspace) -> None:
     lines, total = summary(again.stderr)
     assert "history floor" not in lines
     assert sum(lines.values()) == total
+
+
+class Gate(FakeOura):
+    """Holds every request for the `held` categories until one for `first` has been
+    answered (5 s at most); `in_time` says whether it was. With `revoke`, the token is
+    refused from the first request for `first` on."""
+
+    def __init__(
+        self, data: dict[str, Any], first: str, held: set[str], *, revoke: bool = False
+    ) -> None:
+        super().__init__(data, today=TODAY, doc_page_size=10, token_check=self._check)
+        self.first, self.held, self.revoke = first, held, revoke
+        self.answered, self.revoked = threading.Event(), threading.Event()
+        self.in_time: bool | None = None
+
+    def _check(self, token: str) -> bool:
+        return token == TOKEN and not self.revoked.is_set()
+
+    def respond(self, method: str, target: str, authorization: str | None) -> Response:
+        category = urlsplit(target).path.rsplit("/", 1)[-1]
+        if category in self.held:
+            came = self.answered.wait(5)
+            self.in_time = came if self.in_time is None else self.in_time and came
+        if category == self.first and self.revoke:
+            self.revoked.set()
+        response = super().respond(method, target, authorization)
+        if category == self.first:
+            self.answered.set()
+        return response
+
+
+def first_readiness_day(api: FakeOura) -> dt.date:
+    return min(dt.date.fromisoformat(d["day"]) for d in api.data["daily_readiness"])
+
+
+def first_start(api: FakeOura, category: str) -> str:
+    """The first day `category` was asked from."""
+    params = [r.params for r in api.requests_for(category)]
+    return min((p.get("start_date") or p["start_datetime"])[:10] for p in params)
+
+
+def test_categories_that_need_no_floor_run_while_readiness_finds_it(ws: Workspace) -> None:
+    categories = "daily_readiness,daily_sleep,heartrate,sleep"
+    with Gate(history(), "daily_sleep", {"daily_readiness"}) as api:
+        result = fetch(api, ws, "--categories", categories)
+        order = [r.category for r in api.requests]
+    assert result.returncode == 0, result.stderr
+    # daily_sleep (one request and its pages, whatever its start) was answered while
+    # readiness's first page was held; heartrate and sleep waited for the floor.
+    assert api.in_time is True
+    last_readiness = max(i for i, name in enumerate(order) if name == "daily_readiness")
+    assert order.index("daily_sleep") < last_readiness
+    assert min(order.index("heartrate"), order.index("sleep")) > last_readiness
+    floor = first_readiness_day(api) - CALIBRATION_MARGIN
+    assert first_start(api, "heartrate") == floor.isoformat()
+    assert first_start(api, "sleep") == str(floor - ONE_DAY)  # a day's pad
+    # A category that does not wait for the floor starts from the earliest day: the same
+    # one request, never less history.
+    assert first_start(api, "daily_sleep") == str(EARLIEST_DAY - ONE_DAY)
+    for name in categories.split(","):
+        assert len(ws.csv(name)) == len(api.data[name]), name
+
+
+def test_readiness_that_fails_leaves_the_others_to_the_earliest_day(ws: Workspace) -> None:
+    with FakeOura(history(), today=TODAY) as api:
+        api.fail("daily_readiness", 500, times=5)
+        categories = "daily_readiness,daily_sleep,heartrate"
+        result = fetch(api, ws, "--categories", categories, "--retries", "0")
+    assert result.returncode == 1
+    assert re.search(r"error: daily_readiness: .* 500", result.stderr, re.M), result.stderr
+    assert first_start(api, "heartrate") == EARLIEST_DAY.isoformat()
+    assert len(ws.csv("heartrate")) == len(api.data["heartrate"])
+    assert len(ws.csv("daily_sleep")) == len(api.data["daily_sleep"])
+    saved = json.loads(ws.state.read_text())["categories"]
+    assert saved["daily_readiness"].get("cursor") is None
+
+
+def test_a_401_while_the_floor_is_found_fails_every_category_at_once(ws: Workspace) -> None:
+    # The token is refused from the rings' request on; two workers: the floor step and one
+    # more, so the categories still queued must not send anything.
+    served = itertools.count()
+    check = lambda token: token == TOKEN and next(served) < 1  # noqa: E731 - personal_info
+    categories = "daily_readiness,daily_sleep,heartrate,sleep,tag,workout"
+    with FakeOura(history(), today=TODAY, token_check=check) as api:
+        result = fetch(api, ws, "--categories", categories, "--concurrency", "2")
+        asked = [r.category for r in api.requests]
+    assert "ring_configuration" in asked
+    assert len(asked) <= 3, asked  # the account, the rings, and at most one request in flight
+    assert_all_failed_on_the_token(result, ws, categories)
+
+
+def test_a_401_on_readiness_fails_the_categories_in_flight_too(ws: Workspace) -> None:
+    categories = "daily_readiness,daily_sleep,heartrate,sleep,tag"
+    with Gate(history(), "daily_readiness", {"daily_sleep", "tag"}, revoke=True) as api:
+        result = fetch(api, ws, "--categories", categories)
+        asked = [r.category for r in api.requests]
+    assert api.in_time is True  # daily_sleep and tag were asked while readiness was
+    assert sorted(asked) == sorted(
+        ["personal_info", "ring_configuration", "daily_readiness", "daily_sleep", "tag"]
+    )
+    assert_all_failed_on_the_token(result, ws, categories)
+
+
+def assert_all_failed_on_the_token(
+    result: subprocess.CompletedProcess[str], ws: Workspace, categories: str
+) -> None:
+    """Every category failed, said once; nothing was stored and no cursor moved."""
+    stderr = result.stderr
+    assert result.returncode == 1
+    assert stderr.count("rejected the access token") == 1, stderr
+    lines = [line for line in stderr.splitlines() if line.endswith("FAILED")]
+    assert [line.split()[0] for line in lines] == categories.split(","), stderr
+    assert not list(ws.root.rglob("*.csv"))
+    saved = json.loads(ws.state.read_text())["categories"]
+    assert all(entry.get("cursor") is None for entry in saved.values())

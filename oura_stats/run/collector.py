@@ -1,9 +1,10 @@
-"""Runs the categories: finds where the history starts, plans windows, fetches pages
-concurrently, stores rows, moves cursors.
+"""Runs the categories: plans windows, fetches pages concurrently, stores rows, moves
+cursors.
 
 The only module that knows the client, the flattener, the store and the state together.
-A run has two steps: the history floor (only when a category runs for the first time:
-ring set-up dates, else the first readiness score), then every remaining category at once.
+All of a run's requests go through one pool of workers; on a first run its first task is
+the history floor step (floor.py), and the categories that wait for the floor are planned
+and queued once it is known.
 """
 
 from __future__ import annotations
@@ -17,28 +18,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from oura_stats.api.categories import BY_NAME, Category, Kind
+from oura_stats.api.categories import Category, Kind
 from oura_stats.api.client import Document, OuraClient, RequestStats
-from oura_stats.api.windows import (
-    EARLIEST_DAY,
-    Options,
-    day_of,
-    default_floor,
-    floor_before_first_score,
-    history_floor,
-    latest_day,
-    needs_floor,
-)
-from oura_stats.errors import (
-    AuthError,
-    DatabaseError,
-    OuraStatsError,
-    StopRequested,
-    UnreachableError,
-)
+from oura_stats.api.windows import Options, default_floor, latest_day
+from oura_stats.errors import DatabaseError, OuraStatsError, StopRequested
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, run_record, shared_failure
 from oura_stats.run.arenas import share_one_arena
+from oura_stats.run.floor import RUN_WIDE, FloorFinder, held_for_floor, waiting_for_floor
 from oura_stats.run.jobs import Job, plan_job
 from oura_stats.store.flatten import flatten
 from oura_stats.store.rowhome import RowHome
@@ -47,11 +34,14 @@ from oura_stats.store.state import CategoryState, State
 log = logging.getLogger(__name__)
 
 DEFAULT_CONCURRENCY = 4
-RING = BY_NAME["ring_configuration"]
-READINESS = BY_NAME["daily_readiness"]
 STOPPED = "stopped before finishing; nothing of it was saved this run"
 STOPPED_KEPT = "stopped before finishing"
-_FATAL = (AuthError, StopRequested, UnreachableError, DatabaseError)  # fails every category
+
+
+def failure_text(error: OuraStatsError) -> str:
+    """What a run-wide failure tells every category."""
+    return STOPPED if isinstance(error, StopRequested) else str(error)
+
 
 # Called after a category's CSV is committed, with the time key of the run's oldest row.
 AfterCommit = Callable[[Category, str | None], None]
@@ -90,17 +80,14 @@ class Collector:
         self._run_failure: str | None = None
         self._outcomes: dict[str, Outcome] = {}
         self._floor_stats = RequestStats()  # the floor step's requests for no selected category
-        self._early: dict[str, Job] = {}  # jobs begun by the floor step
 
     def run(self) -> list[Outcome]:
         started = self._clock()
         saved = self._selected()
         try:
-            floor = self._history_floor(saved)
-            jobs = [self._early.get(c.name) or self._job(c, s, floor) for c, s in saved.items()]
-            self._execute([job for job in jobs if job.category.name not in self._outcomes])
-        except _FATAL as error:  # nothing can be fetched: every category fails alike, said once
-            self._run_failure = STOPPED if isinstance(error, StopRequested) else str(error)
+            self._collect(saved)
+        except RUN_WIDE as error:  # nothing can be fetched: every category fails alike, said once
+            self._run_failure = failure_text(error)
             for category in self._config.categories:
                 if category.name not in self._outcomes:
                     self._outcomes[category.name] = Outcome(
@@ -145,77 +132,55 @@ class Collector:
     def _path(self, category: Category) -> str:
         return category.sandbox_path if self._config.sandbox else category.path
 
-    # step one: the history floor ---------------------------------------------------------
-    def _history_floor(self, saved: dict[Category, CategoryState]) -> dt.date:
-        """The first day worth asking for on a first run: from the rings' set-up dates, else
-        a month before the first readiness score (scores begin after calibration)."""
-        options, sandbox = self._config.options, self._config.sandbox
-        default = default_floor(options, sandbox=sandbox)
-        if sandbox or not any(needs_floor(c, s, options) for c, s in saved.items()):
-            return default
-        rings = self._ring_documents(saved)
-        floor = history_floor([d.get("set_up_at") for d in rings or []])
-        if floor != EARLIEST_DAY:
-            log.info("history floor %s: the rings' set-up dates", floor)
-            return floor
-        first = self._first_scored_day(saved)
-        floor = floor_before_first_score(first)
-        log.info("history floor %s: %s", floor, f"first readiness score {first}" if first else "")
-        return floor
-
-    def _ring_documents(self, saved: dict[Category, CategoryState]) -> list[Document] | None:
-        """Every ring; when ring_configuration is selected, they are its collection."""
-        job = None
-        if RING in saved:
-            job = self._early[RING.name] = self._job(RING, saved[RING], EARLIEST_DAY)
-        stats = job.stats if job is not None else self._floor_stats
-        try:
-            rings = [
-                d for page in self._client.iter_pages(self._path(RING), {}, stats) for d in page
-            ]
-        except OuraStatsError as error:
-            if isinstance(error, _FATAL):
-                raise
-            log.info("ring set-up dates unavailable (%s)", error)
-            return None  # a selected ring_configuration then fails in its own right
-        if job is not None:
-            job.prefetched = rings
-        return rings
-
-    def _first_scored_day(self, saved: dict[Category, CategoryState]) -> dt.date | None:
-        readiness = saved.get(READINESS)
-        if readiness is not None and readiness.complete_until is None:
-            log.info("history floor: daily_readiness first, its first score bounds the rest")
-            job = self._job(READINESS, readiness, EARLIEST_DAY)
-            self._execute([job])  # collected whole (one request and its pages), then read
-            return day_of(job.store.oldest_time) if job.error is None else None
-        end = self._config.options.today + dt.timedelta(days=1)
-        params = {"start_date": EARLIEST_DAY.isoformat(), "end_date": end.isoformat()}
-        pages = self._client.iter_pages(self._path(READINESS), params, self._floor_stats)
-        try:
-            days = [str(doc.get("day")) for doc in next(pages, [])]
-        except OuraStatsError as error:
-            if isinstance(error, _FATAL):
-                raise
-            log.info("first readiness day unavailable (%s)", error)
-            return None
-        finally:
-            pages.close()
-        return day_of(min((d for d in days if d), default=None))
-
     # execution --------------------------------------------------------------------------
 
-    def _execute(self, jobs: list[Job]) -> None:
-        tasks = [(job, index) for job in jobs for index in range(len(job.chunks))]
+    def _collect(self, saved: dict[Category, CategoryState]) -> None:
+        """Every selected category in one pool. Those that wait for the history floor are
+        planned once the floor step (the pool's first task) has found it; the others run
+        meanwhile, from the default floor (one request however far back it starts)."""
+        options, sandbox = self._config.options, self._config.sandbox
+        waiting = waiting_for_floor(saved, options, sandbox=sandbox)
+        default = default_floor(options, sandbox=sandbox)
+        jobs = [self._job(c, s, default) for c, s in saved.items() if c not in waiting]
+        held = [job for job in jobs if waiting and held_for_floor(job)]
+        share_one_arena()  # before the workers start: see arenas.py
+        workers = max(1, self._config.concurrency)
+        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
+            step = pool.submit(self._history_floor, held) if waiting else None
+            futures = self._submit(pool, [job for job in jobs if job not in held])
+            if step is not None:
+                floor = step.result()
+                later = [job for job in held if job.category.name not in self._outcomes]
+                later += [self._job(c, saved[c], floor) for c in saved if c in waiting]
+                futures += self._submit(pool, later)
+            for future in futures:
+                future.result()
+
+    def _history_floor(self, held: list[Job]) -> dt.date:
+        """The floor step, in a worker; a run-wide failure ends the run for every task."""
+        finder = FloorFinder(self._client, self._path, self._config.options, self._floor_stats)
+        try:
+            return finder.find(held, self._collect_whole)
+        except RUN_WIDE as error:  # before any queued task sends a request
+            self._run_failure = self._run_failure or failure_text(error)
+            raise
+
+    def _collect_whole(self, job: Job) -> None:
+        self._start([job])
+        for index in range(len(job.chunks)):
+            self._run_chunk(job, index)
+
+    def _start(self, jobs: list[Job]) -> None:
         for job in jobs:
             job.remaining = len(job.chunks)
             self._config.observer.planned(job.category.name, job.window, len(job.chunks))
-        workers = max(1, min(self._config.concurrency, len(tasks)))
-        share_one_arena()  # before the workers start: see arenas.py
-        with concurrent.futures.ThreadPoolExecutor(workers, thread_name_prefix="fetch") as pool:
-            futures = [pool.submit(self._run_chunk, job, index) for job, index in tasks]
-            for future in futures:
-                future.result()
+
+    def _submit(
+        self, pool: concurrent.futures.Executor, jobs: list[Job]
+    ) -> list[concurrent.futures.Future[None]]:
+        self._start(jobs)
+        tasks = [(job, index) for job in jobs for index in range(len(job.chunks))]
+        return [pool.submit(self._run_chunk, job, index) for job, index in tasks]
 
     def _run_chunk(self, job: Job, index: int) -> None:
         with job.lock:
@@ -228,7 +193,7 @@ class Collector:
                     job.completed.add(index)
         except StopRequested:
             self._fail(job, STOPPED)
-        except (AuthError, UnreachableError, DatabaseError) as error:
+        except RUN_WIDE as error:  # a stop was caught above
             if self._run_failure is None:
                 self._run_failure = str(error)
             self._fail(job, str(error))
