@@ -1,6 +1,6 @@
 """`auth login` (listener and manual), `auth status`, `auth logout`, run as real processes.
 
-The commands are driven through `cli_auth.add_auth_command` in a minimal argparse harness,
+The commands are driven through `cli.auth_args.add_auth_command` in a minimal argparse harness,
 with every logger (urllib3 included) at DEBUG under -v, so any leaked secret would show.
 """
 
@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 HARNESS = textwrap.dedent(
     """
     import argparse, logging, sys
-    from oura_stats.cli.auth import add_auth_command
+    from oura_stats.cli.auth_args import add_auth_command
     from oura_stats.cli.common import log_level
     from oura_stats.errors import OuraStatsError
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from oura_stats.cli.main import build_parser
-from oura_stats.cli.status import add_status_command
+from oura_stats.cli.status_args import add_status_command
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 SYSTEMD = DOCS / "systemd"

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME, CATEGORIES, select
 from oura_stats.api.tokens import StaticToken
-from oura_stats.cli.status import add_status_command, run_status
+from oura_stats.cli.status import run_status
+from oura_stats.cli.status_args import add_status_command
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError

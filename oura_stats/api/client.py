@@ -21,7 +21,7 @@ from requests.adapters import HTTPAdapter
 
 from oura_stats import __version__
 from oura_stats.api.decode import shared_floats
-from oura_stats.api.neterrors import READ_TIMEOUT
+from oura_stats.api.defaults import ATTEMPTS, DEFAULT_BASE_URL, READ_TIMEOUT
 from oura_stats.api.neterrors import describe as _describe
 from oura_stats.api.ratelimit import Pacer, Pacing
 from oura_stats.api.tokens import TokenProvider
@@ -37,7 +37,6 @@ from oura_stats.scrub import scrub
 
 log = logging.getLogger(__name__)
 
-DEFAULT_BASE_URL = "https://api.ouraring.com"
 CONNECT_TIMEOUT = 10.0  # seconds; the read timeout is the client's `timeout`
 MAX_PAGES = 100_000  # far beyond any real history; guards against a server that never ends
 _TRANSIENT = (
@@ -73,7 +72,7 @@ class _Attempts:
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    attempts: int = 5  # tries per request for 5xx, network errors and bad bodies
+    attempts: int = ATTEMPTS  # tries per request for 5xx, network errors and bad bodies
     backoff_base: float = 1.0  # seconds; doubles each attempt, with full jitter
     backoff_cap: float = 60.0
     rate_limit_retries: int = 20  # 429s tolerated for one request

@@ -13,9 +13,8 @@ import ssl
 
 import requests
 
+from oura_stats.api.defaults import READ_TIMEOUT
 from oura_stats.scrub import scrub
-
-READ_TIMEOUT = 60.0
 
 
 def describe(error: Exception, read_timeout: float = READ_TIMEOUT) -> str:

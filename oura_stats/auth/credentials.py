@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from oura_stats.auth.defaults import CREDENTIALS_ENV
 from oura_stats.auth.portals import PORTALS, Portal, portal_of_token_url
 from oura_stats.errors import AuthError, ConfigError
 from oura_stats.store.atomic import write_text_atomic
@@ -29,7 +30,6 @@ from oura_stats.store.lock import open_lock_file
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
-CREDENTIALS_ENV = "OURA_CREDENTIALS_FILE"
 FILE_NAME = "credentials.json"
 LOCK_TIMEOUT = 120.0  # longer than one refresh with its retries; shorter than a cron period
 

@@ -21,6 +21,7 @@ from urllib.parse import parse_qs, quote, urlencode, urlsplit
 import requests
 
 from oura_stats.auth.credentials import Credentials
+from oura_stats.auth.defaults import LOGIN_TIMEOUT
 from oura_stats.auth.oauth import (
     TokenEndpointError,
     bare_scope,
@@ -35,7 +36,6 @@ from oura_stats.scrub import remember
 log = logging.getLogger(__name__)
 
 CALLBACK_PATH = "/callback"
-LOGIN_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)

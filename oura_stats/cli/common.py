@@ -1,16 +1,23 @@
-"""Options shared by several commands, each defined once."""
+"""Options shared by several commands, each defined once, and how a command names its handler.
+
+Building the parser imports only this side of the command line: argparse, the option
+definitions and the few constants they show. A command's handler, and all it needs, is
+imported when that command runs (`run_by`).
+"""
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import logging
 from argparse import SUPPRESS
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-from oura_stats.api.categories import CATEGORIES, Category, select
+from oura_stats.api.categories import Category, select
 from oura_stats.cli.argtypes import positive_float
+from oura_stats.db.target import Target, usable_target
 from oura_stats.errors import ConfigError
-from oura_stats.monitor.freshness import DAILY_BY_NATURE, DEFAULT_STALE_HOURS, NEVER_STALE, Policy
+from oura_stats.monitor.judged import DAILY_BY_NATURE, DEFAULT_STALE_HOURS
 
 if TYPE_CHECKING:  # subscriptable only for the type checker
     Subparsers: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -127,16 +134,6 @@ def add_freshness_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def policy_from_args(args: argparse.Namespace) -> Policy:
-    """The freshness policy given by --stale-hours and --stale-categories."""
-    names: list[str] = list(args.stale_categories or DAILY_BY_NATURE)
-    if [n.strip().lower() for n in names] == ["all"]:
-        judged = frozenset(c.name for c in CATEGORIES) - NEVER_STALE
-    else:
-        judged = frozenset(c.name for c in select(names))
-    return Policy(stale_hours=args.stale_hours, judged=judged)
-
-
 def add_command(commands: Subparsers, name: str, **options: Any) -> argparse.ArgumentParser:
     """A command's parser with the settings every command shares: help laid out as written
     (examples, exit codes) and no abbreviated options."""
@@ -144,3 +141,34 @@ def add_command(commands: Subparsers, name: str, **options: Any) -> argparse.Arg
         name, formatter_class=argparse.RawDescriptionHelpFormatter, allow_abbrev=False, **options
     )
     return parser
+
+
+def run_by(parser: argparse.ArgumentParser, reference: str) -> None:
+    """The command `parser` parses runs the function `reference` names (`module:function`)."""
+    parser.set_defaults(handler=Handler(reference))
+
+
+class Handler:
+    """A command's handler, imported when the command runs rather than when the parser is
+    built: `fetch` then never imports what `report`, `demo` or a study needs."""
+
+    def __init__(self, reference: str) -> None:
+        self.reference = reference
+
+    def __call__(self, args: argparse.Namespace) -> int:
+        code: int = imported(self.reference)(args)
+        return code
+
+    def __repr__(self) -> str:
+        return f"Handler({self.reference!r})"
+
+
+def imported(reference: str) -> Any:
+    """The function `module:function` names, its module imported now if it was not yet."""
+    module, _, name = reference.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def db_target(args: argparse.Namespace) -> Target | None:
+    """The parsed --db, its driver checked (a missing driver is a usage error)."""
+    return usable_target(args.db) if args.db else None

@@ -1,5 +1,5 @@
 """`oura-stats db sync` (load the CSVs into the database), `db export` (the CSVs back from a
-database-only run's tables) and `oura-stats db schema`."""
+database-only run's tables) and `oura-stats db schema`. The options are in `db_args.py`."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ import time
 from pathlib import Path
 
 from oura_stats.api.categories import Category, select
-from oura_stats.cli.common import Subparsers, add_category_option, add_command
-from oura_stats.cli.fetch import add_db_option, db_target
-from oura_stats.cli.helptext import DB_EXIT, epilog
+from oura_stats.cli.common import db_target
 from oura_stats.db.mirror import Mirror, db_resources
 from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
@@ -26,79 +24,6 @@ from oura_stats.store.state import State
 from oura_stats.store.statehome import state_path
 
 log = logging.getLogger(__name__)
-
-SYNC_EXAMPLES = [
-    "oura-stats db sync --db oura.db --output-dir ~/oura",
-    "oura-stats db sync --db postgresql://oura@localhost/oura --categories sleep heartrate",
-]
-SCHEMA_EXAMPLES = ["oura-stats db schema --db postgresql://localhost/oura > schema.sql"]
-EXPORT_EXAMPLES = [
-    "oura-stats db export --db postgresql://oura@localhost/oura --output-dir ./csv",
-    "oura-stats db export --db postgresql://oura@localhost/oura --output-dir . --categories sleep",
-]
-
-
-def add_db_command(commands: Subparsers, parents: list[argparse.ArgumentParser]) -> None:
-    db = add_command(
-        commands,
-        "db",
-        parents=parents,
-        help="load the CSVs into a database, write them back from it, or print its schema",
-        description="The database mirror: a typed copy of the CSVs in SQLite or PostgreSQL.",
-        epilog=epilog([*SYNC_EXAMPLES, *EXPORT_EXAMPLES, *SCHEMA_EXAMPLES], DB_EXIT),
-    )
-    actions = db.add_subparsers(dest="db_command", required=True, metavar="ACTION")
-    sync = add_command(
-        actions,
-        "sync",
-        parents=parents,
-        help="load every CSV into the database (idempotent; rebuilds a new or lost one)",
-        description="Load the CSVs, whole, into the database: idempotent, and enough to "
-        "build a new database or rebuild a lost one. The CSV is the truth: each table becomes "
-        "exactly its CSV (rows deleted from a CSV leave the table). A CSV that fetch would "
-        "refuse (not UTF-8, rows that do not match its header) fails its table with one line "
-        "and leaves it as it was; the other tables are loaded (exit 1).",
-        epilog=epilog(SYNC_EXAMPLES, DB_EXIT),
-    )
-    add_db_option(sync, required=True)
-    sync.add_argument(
-        "--output-dir", type=Path, default=Path("data"), help="where the CSV files are (./data)"
-    )
-    add_category_option(sync, "--categories", "categories to load (default: all)")
-    sync.add_argument(
-        "--state-file",
-        type=Path,
-        help="the state file whose lock keeps fetch runs out meanwhile (default: "
-        ".oura_state.json in --output-dir)",
-    )
-    sync.set_defaults(handler=run_sync)
-    export = add_command(
-        actions,
-        "export",
-        parents=parents,
-        help="write the CSVs a CSV-mode run would have written, from a PostgreSQL database",
-        description="Write <output-dir>/<category>.csv from the database's tables (as a "
-        "database-only run, fetch --no-csv, filled them): the same headers, order and bytes "
-        "a CSV-mode run would have written. Rows are streamed; each file is replaced whole.",
-        epilog=epilog(EXPORT_EXAMPLES, DB_EXIT),
-    )
-    add_db_option(export, required=True)
-    export.add_argument(
-        "--output-dir", type=Path, default=Path("data"), help="where the CSV files go (./data)"
-    )
-    add_category_option(export, "--categories", "categories to export (default: all)")
-    export.set_defaults(handler=run_export)
-    schema = add_command(
-        actions,
-        "schema",
-        parents=parents,
-        help="print the database's DDL",
-        description="Print the DDL of the tables, bookkeeping tables and views for the kind "
-        "of database --db names (no connection is made).",
-        epilog=epilog(SCHEMA_EXAMPLES, DB_EXIT),
-    )
-    add_db_option(schema, required=True)
-    schema.set_defaults(handler=run_schema)
 
 
 def run_sync(args: argparse.Namespace) -> int:

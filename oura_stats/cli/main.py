@@ -1,4 +1,8 @@
-"""`main`: parse the command line, set up logging, run the command, map errors to exit codes."""
+"""`main`: parse the command line, set up logging, run the command, map errors to exit codes.
+
+Only the options are imported here (`*_args.py`); each command's handler is imported when
+that command runs (`common.run_by`), so `fetch` never pays for `report`, `demo` or a study.
+"""
 
 from __future__ import annotations
 
@@ -12,23 +16,23 @@ from collections.abc import Sequence
 
 from oura_stats import __version__
 from oura_stats.cli import envopts
-from oura_stats.cli.accounts import add_accounts_command
-from oura_stats.cli.auth import add_auth_command
-from oura_stats.cli.categories import add_categories_command
+from oura_stats.cli.accounts_args import add_accounts_command
+from oura_stats.cli.auth_args import add_auth_command
+from oura_stats.cli.categories_args import add_categories_command
 from oura_stats.cli.common import add_output_options, log_level, output_parent
-from oura_stats.cli.db import add_db_command
-from oura_stats.cli.demo import add_demo_command
-from oura_stats.cli.enroll import add_enroll_command
-from oura_stats.cli.fetch import add_fetch_command
+from oura_stats.cli.db_args import add_db_command
+from oura_stats.cli.demo_args import add_demo_command
+from oura_stats.cli.enroll_args import add_enroll_command
+from oura_stats.cli.fetch_args import add_fetch_command
 from oura_stats.cli.helptext import COLLECT_EXIT, epilog
-from oura_stats.cli.report import add_report_command
-from oura_stats.cli.service import add_service_command
-from oura_stats.cli.status import add_status_command
+from oura_stats.cli.report_args import add_report_command
+from oura_stats.cli.service_args import add_service_command
+from oura_stats.cli.status_args import add_status_command
 from oura_stats.errors import EXIT_INTERRUPTED, EXIT_OK, ConfigError, OuraStatsError
-from oura_stats.monitor.health import ANNOUNCE
 from oura_stats.scrub import ScrubFilter
 
 log = logging.getLogger("oura_stats")
+ANNOUNCE = logging.getLogger("oura_stats.announce")  # shown even with -q: monitor/health.py
 
 MAIN_EPILOG = epilog(
     [

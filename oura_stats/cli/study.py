@@ -1,4 +1,5 @@
-"""The options that make `fetch` and `service` collect for a study's participants."""
+"""`fetch` and `service` for a study's participants: the cohort their options name (the
+options are in `fetch_args.py`)."""
 
 from __future__ import annotations
 
@@ -6,46 +7,12 @@ import argparse
 import threading
 from dataclasses import replace
 
-from oura_stats.db.budget import DEFAULT_BUDGET, parse_budget
-from oura_stats.db.participants import check_name
+from oura_stats.db.studyterms import check_name, parse_budget
 from oura_stats.errors import ConfigError
 from oura_stats.run.cohort import Cohort, run_cohort_round
 from oura_stats.run.rounds import Settings
 from oura_stats.run.shard import EVERYONE, parse_shard
-
-
-def add_study_options(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("a study (participants kept in a PostgreSQL --db)")
-    group.add_argument(
-        "--all-accounts",
-        action="store_true",
-        help="collect every enrolled participant (see `oura-stats accounts`); rows, cursors "
-        "and tokens stay in the database, no CSV is written",
-    )
-    group.add_argument(
-        "--account",
-        action="append",
-        metavar="NAME",
-        help="collect this participant only (repeatable)",
-    )
-    group.add_argument(
-        "--shard",
-        metavar="INDEX/COUNT",
-        help="collect only this process's share of the participants: INDEX of COUNT "
-        "(INDEX defaults to JOB_COMPLETION_INDEX, as in a Kubernetes Indexed Job: --shard /4)",
-    )
-    group.add_argument(
-        "--app-budget",
-        metavar="REQUESTS/SECONDS",
-        default=str(DEFAULT_BUDGET),
-        help=f"requests the Oura application may make, shared by every process of the "
-        f"study through the database ({DEFAULT_BUDGET})",
-    )
-    group.add_argument(
-        "--plain-tokens",
-        action="store_true",
-        help="participants' tokens were stored unencrypted (no OURA_STATS_SECRET_KEY)",
-    )
+from oura_stats.run.stopping import install_stop_handlers, interrupted_code
 
 
 def cohort_from_args(args: argparse.Namespace) -> Cohort | None:
@@ -75,3 +42,14 @@ def study_settings(settings: Settings) -> Settings:
 
 def run_study(settings: Settings, cohort: Cohort, stop: threading.Event) -> int:
     return run_cohort_round(study_settings(settings), cohort, stop)
+
+
+def fetch_study(settings: Settings, args: argparse.Namespace) -> int | None:
+    """`fetch --all-accounts` (or `--account`): a round for each participant; None when the
+    options name no study."""
+    cohort = cohort_from_args(args)
+    if cohort is None:
+        return None
+    stop = threading.Event()
+    received = install_stop_handlers(stop)
+    return interrupted_code(run_study(settings, cohort, stop), received)

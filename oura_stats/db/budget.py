@@ -10,15 +10,14 @@ asked once per block, not once per request.
 
 from __future__ import annotations
 
-import re
 import threading
-from dataclasses import dataclass
 from typing import Any
 
 from oura_stats.api.ratelimit import Pacer
 from oura_stats.db.pgconn import connect, errors
 from oura_stats.db.pgstate import create_tables
-from oura_stats.errors import ApiError, ConfigError, StopRequested
+from oura_stats.db.studyterms import Budget
+from oura_stats.errors import ApiError, StopRequested
 
 TABLE = (
     "CREATE TABLE IF NOT EXISTS _app_requests (\n"
@@ -30,28 +29,6 @@ TABLE = (
 _LOCK = 4242_0017
 BLOCK = 10
 LONGEST_WAIT = 30.0  # seconds of Retry-After one participant may hold the others back
-
-
-@dataclass(frozen=True)
-class Budget:
-    requests: int
-    seconds: float
-
-    def __str__(self) -> str:
-        return f"{self.requests}/{self.seconds:g}"
-
-
-DEFAULT_BUDGET = Budget(5000, 300.0)
-
-
-def parse_budget(text: str) -> Budget:
-    """`REQUESTS/SECONDS`, e.g. 5000/300."""
-    found = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*", text)
-    if not found or int(found[1]) < 1 or float(found[2]) <= 0:
-        raise ConfigError(
-            f"--app-budget {text!r}: use REQUESTS/SECONDS with both above 0, e.g. 5000/300"
-        )
-    return Budget(int(found[1]), float(found[2]))
 
 
 class TokenPacer:

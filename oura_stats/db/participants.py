@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,14 +21,13 @@ from oura_stats.api.categories import BY_NAME
 from oura_stats.db.pgconn import connect, errors
 from oura_stats.db.series import all_series
 from oura_stats.db.studykey import key_by_account
+from oura_stats.db.studyterms import INVITE_DAYS, check_name
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError
 
 OK = "ok"
 NEEDS_CONSENT = "needs consent"
 WITHDRAWN = "withdrawn"
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
-INVITE_DAYS = 7.0
 
 TABLES = (
     """CREATE TABLE IF NOT EXISTS _participants (
@@ -72,16 +70,6 @@ class Participant:
     failing_since: dt.datetime | None
     last_error: str | None
     paused_until: dt.datetime | None
-
-
-def check_name(name: str) -> str:
-    """A participant's name: letters, digits, `_.-`, at most 63 characters."""
-    if not NAME_PATTERN.fullmatch(name):
-        raise ConfigError(
-            f"participant name {name!r} is not usable: use letters, digits, '_', '.' or '-' "
-            "(at most 63 characters, starting with a letter or digit), e.g. p017"
-        )
-    return name
 
 
 def digest(secret: str) -> str:

@@ -17,7 +17,7 @@ from oura_stats.demo.gen import local
 from oura_stats.demo.history import make_history
 from oura_stats.demo.server import FakeOura
 from oura_stats.errors import ConfigError, OuraStatsError
-from oura_stats.run.collector import DEFAULT_CONCURRENCY
+from oura_stats.run.defaults import DEFAULT_CONCURRENCY
 from oura_stats.run.rounds import Settings, run_round
 from oura_stats.store.source import holds_data, read_marker
 from oura_stats.store.state import State

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from oura_stats.monitor.judged import DAILY_BY_NATURE, DEFAULT_STALE_HOURS, NEVER_STALE
 from oura_stats.scrub import scrub
 from oura_stats.store.csvfacts import CsvFacts
 
@@ -25,17 +26,6 @@ OK, STALE, FAILING = "ok", "stale", "failing"
 PAUSED = "backfill paused at"
 _SEVERITY = {OK: 0, STALE: 1, FAILING: 2}
 
-DEFAULT_STALE_HOURS = 36.0
-NEVER_STALE = frozenset({"personal_info", "ring_configuration"})
-# Filled every day for anyone wearing the ring (Gen2 and later, any membership).
-DAILY_BY_NATURE = (
-    "daily_activity",
-    "daily_readiness",
-    "daily_sleep",
-    "heartrate",
-    "ring_battery_level",
-    "sleep",
-)
 # Synced in the background; the others arrive only once the Oura app is opened.
 _BACKGROUND = frozenset({"daily_activity", "heartrate", "ring_battery_level"})
 

@@ -20,9 +20,10 @@ from dataclasses import dataclass, replace
 
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.auth.provider import OAuthTokenProvider
-from oura_stats.db.budget import DEFAULT_BUDGET, Budget, SharedBudget
+from oura_stats.db.budget import SharedBudget
 from oura_stats.db.participants import NEEDS_CONSENT, OK, Participant, Registry
 from oura_stats.db.pgrows import settle_schema
+from oura_stats.db.studyterms import DEFAULT_BUDGET, Budget
 from oura_stats.errors import (
     EXIT_FAILED,
     EXIT_OK,
@@ -35,8 +36,9 @@ from oura_stats.errors import (
 from oura_stats.monitor.study_health import StudyBoard, serve_board
 from oura_stats.run.homes import participant_credentials
 from oura_stats.run.rounds import Settings, run_round
-from oura_stats.run.service import Schedule, install_stop_handlers, interrupted_code, run_forever
+from oura_stats.run.service import Schedule, run_forever
 from oura_stats.run.shard import EVERYONE, Shard
+from oura_stats.run.stopping import install_stop_handlers, interrupted_code
 from oura_stats.scrub import scrub
 
 log = logging.getLogger(__name__)

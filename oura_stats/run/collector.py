@@ -25,6 +25,7 @@ from oura_stats.errors import DatabaseError, OuraStatsError, StopRequested
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, run_record, shared_failure
 from oura_stats.run.arenas import share_one_arena
+from oura_stats.run.defaults import DEFAULT_CONCURRENCY
 from oura_stats.run.floor import RUN_WIDE, FloorFinder, held_for_floor, waiting_for_floor
 from oura_stats.run.jobs import Job, plan_job
 from oura_stats.store.flatten import flatten
@@ -33,7 +34,6 @@ from oura_stats.store.state import CategoryState, State
 
 log = logging.getLogger(__name__)
 
-DEFAULT_CONCURRENCY = 4
 STOPPED = "stopped before finishing; nothing of it was saved this run"
 STOPPED_KEPT = "stopped before finishing"
 

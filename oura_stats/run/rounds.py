@@ -13,7 +13,7 @@ from pathlib import Path
 
 from oura_stats.api.categories import BY_NAME, CATEGORIES, Category
 from oura_stats.api.client import Document, OuraClient, RequestStats, RetryPolicy
-from oura_stats.api.neterrors import READ_TIMEOUT
+from oura_stats.api.defaults import READ_TIMEOUT
 from oura_stats.api.ratelimit import Pacing
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options

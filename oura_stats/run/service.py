@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import logging
 import random
-import signal
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import FrameType
 
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.errors import (
     EXIT_FAILED,
-    EXIT_INTERRUPTED,
     EXIT_OK,
     ConfigError,
     OuraStatsError,
@@ -30,12 +27,12 @@ from oura_stats.monitor.health import Board, HealthServer
 from oura_stats.monitor.pages import LivePage
 from oura_stats.report.assets import CONTENT_SECURITY_POLICY
 from oura_stats.report.build import make_page
+from oura_stats.run.defaults import DEFAULT_HEALTH_HOST
 from oura_stats.run.rounds import Settings, run_round, without_reset
+from oura_stats.run.stopping import install_stop_handlers, interrupted_code
 from oura_stats.store.state import State
 
 log = logging.getLogger(__name__)
-
-DEFAULT_HEALTH_HOST = "127.0.0.1"
 
 
 @dataclass(frozen=True)
@@ -142,32 +139,6 @@ def rebuild_page(page: LivePage, settings: Settings) -> None:
             log.warning("report: could not rebuild it, serving the last one: %s", error)
         return
     page.publish(html, CONTENT_SECURITY_POLICY)
-
-
-def install_stop_handlers(stop: threading.Event) -> Callable[[], int | None]:
-    """SIGTERM and SIGINT ask the loop (and any round in flight) to stop cleanly.
-
-    Returns a function that tells which signal arrived first (None: none yet).
-    """
-    received: list[int] = []
-
-    def handler(signum: int, _frame: FrameType | None) -> None:
-        if not stop.is_set():
-            log.info("received %s; stopping", signal.Signals(signum).name)
-        received.append(signum)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
-    return lambda: received[0] if received else None
-
-
-def interrupted_code(code: int, received: Callable[[], int | None]) -> int:
-    """130 after Ctrl-C (SIGINT), as shells expect of an interrupted command; else `code`."""
-    if received() == signal.SIGINT:
-        log.warning("interrupted; what finished before Ctrl-C is saved")
-        return EXIT_INTERRUPTED
-    return code
 
 
 def run_forever(
