@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import math
 
-from conftest import Workspace, fetch, run_cli
+from conftest import TOKEN, Workspace, fetch, run_cli
 from dbcheck import Db
 
 from oura_stats.demo.server import FakeOura
@@ -60,6 +60,72 @@ def assert_database_keeps_them(db: Db, id_: str) -> None:
         assert db.column_types("sleep")["average_heart_rate"] == "double precision"
     assert items == "[40.0,-Infinity,NaN]"
     assert db.query("SELECT count(*) FROM sleep")[0][0] > 1
+
+
+# Placeholders the server writes, and the odd spellings the body then carries instead.
+SPELLINGS = {
+    b"1111.5": b"1.0E2",
+    b"2222.5": b"-0.0",
+    b"3333.5": b"0.10",
+    b"4444.5": b"1E16",
+    b"5555.5": b"1e400",
+    b"6666.5": b"5E-324",
+    b"7777.5": b"-0E0",
+    b"8888.5": b"2.5E+20",
+}
+
+
+def serve_odd_spellings(api: FakeOura) -> str:
+    """A sleep document whose numbers the body spells oddly; returns its id."""
+    doc = api.data["sleep"][-1]
+    odd = dict(doc, average_breath=1111.5, average_heart_rate=2222.5)
+    odd["hrv"] = dict(doc["hrv"], items=[3333.5, 4444.5, None, 5555.5, 7777.5])
+    odd["heart_rate"] = dict(doc["heart_rate"], items=[6666.5, 6666.5, None, 50, 2222.5, 8888.5])
+
+    def respell(body: bytes) -> bytes:
+        for placeholder, spelling in SPELLINGS.items():
+            body = body.replace(placeholder, spelling)
+        return body
+
+    api.upsert_document("sleep", odd)
+    api.rewrite("sleep", respell, times=1000)
+    return str(doc["id"])
+
+
+def test_odd_spellings_of_numbers_are_written_canonically_everywhere(
+    api: FakeOura, ws: Workspace, db: Db
+) -> None:
+    id_ = serve_odd_spellings(api)
+    result = fetch(api, ws, "--categories", "sleep", "--db", db.target)
+    assert result.returncode == 0, result.stderr
+    row = next(r for r in ws.csv("sleep") if r["id"] == id_)
+    assert (row["average_breath"], row["average_heart_rate"]) == ("100.0", "-0.0")
+    assert row["hrv.items"] == "[0.1,1e+16,null,Infinity,-0.0]"
+    assert row["heart_rate.items"] == "[5e-324,5e-324,null,50,-0.0,2.5e+20]"
+    mark = "?" if db.kind == "sqlite" else "%s"
+    columns = 'average_breath, average_heart_rate, "hrv.items", "heart_rate.items"'
+    ((breath, heart, hrv, beats),) = db.query(
+        f"SELECT {columns} FROM sleep WHERE id = {mark}", (id_,)
+    )
+    assert (breath, heart) == (100.0, 0.0)  # typed: numbers, not text
+    assert hrv == row["hrv.items"]  # Infinity is no JSON: the column holds the text
+    beats = json.loads(beats) if isinstance(beats, str) else beats  # PostgreSQL: jsonb
+    assert beats == json.loads(row["heart_rate.items"]) == [5e-324, 5e-324, None, 50, 0.0, 2.5e20]
+
+
+def test_odd_spellings_in_a_database_only_run_export_the_csv_run_bytes(
+    api: FakeOura, ws: Workspace, pg_url: str
+) -> None:
+    serve_odd_spellings(api)
+    assert fetch(api, ws, "--categories", "sleep").returncode == 0
+    only = ["fetch", "--base-url", api.url, "--token", TOKEN, "--db", pg_url, "--no-csv"]
+    result = run_cli(*only, "--categories", "sleep")
+    assert result.returncode == 0, result.stderr
+    exported = ws.root / "exported"
+    result = run_cli("db", "export", "--db", pg_url, "--output-dir", str(exported))
+    assert result.returncode == 0, result.stderr
+    assert (exported / "sleep.csv").read_bytes() == (ws.data / "sleep.csv").read_bytes()
+    assert b"[0.1,1e+16,null,Infinity,-0.0]" in (exported / "sleep.csv").read_bytes()
 
 
 def test_nul_and_lone_surrogates_are_escaped_reversibly_everywhere(

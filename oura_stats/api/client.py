@@ -20,7 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from oura_stats import __version__
-from oura_stats.api.decode import shared_floats
+from oura_stats.api.decode import number_texts, shared_floats
 from oura_stats.api.defaults import ATTEMPTS, DEFAULT_BASE_URL, READ_TIMEOUT
 from oura_stats.api.neterrors import describe as _describe
 from oura_stats.api.ratelimit import Pacer, Pacing
@@ -117,11 +117,13 @@ class OuraClient:
     def iter_pages(
         self, path: str, params: Mapping[str, str], stats: RequestStats
     ) -> Generator[list[Document], None, None]:
-        """Each page's documents, following `next_token` to the end."""
+        """Each page's documents, following `next_token` to the end. Numbers with a fraction
+        or exponent (and NaN, ±Infinity) come as their canonical text (`NumberText`, see
+        decode.py)."""
         query = dict(params)
         seen_tokens: set[str] = set()
         for _ in range(MAX_PAGES):
-            body = self._get(path, query, stats, expected=_is_listing)
+            body = self._get(path, query, stats, expected=_is_listing, numbers=number_texts)
             page, token = body["data"], body.get("next_token")
             del body  # nothing of a page outlives its turn: the next one is not fetched yet
             yield page
@@ -135,8 +137,8 @@ class OuraClient:
         raise ApiError(f"{path} returned more than {MAX_PAGES} pages; stopped paging")
 
     def get_object(self, path: str, stats: RequestStats) -> Document:
-        """A single bare document (personal_info)."""
-        body: Document = self._get(path, {}, stats, expected=_is_object)
+        """A single bare document (personal_info), its numbers plain floats."""
+        body: Document = self._get(path, {}, stats, expected=_is_object, numbers=shared_floats)
         return body
 
     def _get(
@@ -146,8 +148,10 @@ class OuraClient:
         stats: RequestStats,
         *,
         expected: Callable[[Any], bool],
+        numbers: Callable[[], Callable[[str], Any]],
     ) -> Any:
-        """The decoded body of a 200 that has the `expected` shape, after retries."""
+        """The decoded body of a 200 that has the `expected` shape, after retries (numbers
+        with a fraction or exponent, and NaN/Infinity, decoded by a fresh `numbers()`)."""
         attempts = _Attempts()
         while True:
             if self._stop.is_set():
@@ -162,7 +166,8 @@ class OuraClient:
                 self._handle_refusal(response, token, attempts)
                 continue
             try:
-                body = response.json(parse_float=shared_floats())
+                decode = numbers()  # also for NaN and ±Infinity, which JSON lacks but some send
+                body = response.json(parse_float=decode, parse_constant=decode)
             except ValueError:
                 body = None
             if body is not None and expected(body):

@@ -1,5 +1,5 @@
-"""Fault injection for the synthetic API: error statuses, truncated bodies, dropped
-connections, permanent 403s, rate limits and a server that keeps handing out the same
+"""Fault injection for the synthetic API: error statuses, truncated or rewritten bodies,
+dropped connections, permanent 403s, rate limits and a server that keeps handing out the same
 `next_token`. Tests use it to drive the client's failure paths; the demo never does."""
 
 from __future__ import annotations
@@ -69,6 +69,15 @@ class FaultInjection:
             return Response(200, normal.body[: len(normal.body) // 2], dict(normal.headers))
 
         self._add_fault(category, times, cut)
+
+    def rewrite(self, category: str, change: Callable[[bytes], bytes], *, times: int = 1) -> None:
+        """Answer as usual, with the body's bytes changed (e.g. another spelling of a
+        number, which the server's own encoder never writes)."""
+
+        def changed(normal: Response) -> Response:
+            return Response(normal.status, change(normal.body), dict(normal.headers))
+
+        self._add_fault(category, times, changed)
 
     def drop_connection(self, category: str, *, times: int = 1) -> None:
         """Close the socket without sending any response."""

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from oura_stats.api.decode import NumberText
 from oura_stats.store.keys import all_canonical
 from oura_stats.store.names import plain_parts
 
@@ -31,7 +32,8 @@ Key = tuple[Any, ...]
 # (first key, arrival sequence, last key, columns, rows): tuples order by first key, then age.
 Block = tuple[Key, int, Key, tuple[str, ...], list[Values]]
 
-_SCALARS = frozenset({str, int, float, type(None)})
+_SCALARS = frozenset({str, int, float, type(None), NumberText})  # NumberText: its CSV text
+_PLAIN_TEXT = {str}
 _TEXT = {True: "true", False: "false"}
 _MISSING = frozenset({None, ""})
 
@@ -102,7 +104,7 @@ def _text_parts(rows: list[Values], positions: list[int]) -> bool:
     is both)."""
     for position in positions:
         values = list(map(operator.itemgetter(position), rows))
-        if not all(map(str.__instancecheck__, values)) or not all(values):
+        if set(map(type, values)) != _PLAIN_TEXT or not all(values):  # NumberText: a number
             return False
     return True
 

@@ -1,5 +1,11 @@
 """Nested Oura documents to flat CSV rows: dotted column names, text values. Pure, no I/O.
 
+A number is written as `repr` writes its float. The client decodes a listing page's
+numbers with a fraction or exponent as that very text, a `NumberText`
+(api/decode.py): a scalar one is written as it is, a list of them is joined
+(store/numbers.py), and anything `json.dumps` encodes gets floats back first
+(`as_floats`), since it would write a `str` as a quoted string.
+
 Odd values have one documented spelling each, so that every store can hold them and a
 reader can undo it:
 - a number that is not finite is written as JSON spells it: `Infinity`, `-Infinity`, `NaN`;
@@ -16,20 +22,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from oura_stats.api.decode import NumberText, as_floats, canonical_text
 from oura_stats.store.names import PLAIN_PARTS, csv_part
-from oura_stats.store.numbers import float_list_text
+from oura_stats.store.numbers import number_list_text
 
 Row = dict[str, str]
 
 _JSON_SEPARATORS = (",", ":")
-_NOT_FINITE = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}
 _ODD_TEXT = re.compile("[\x00\ud800-\udfff]")
-
-
-def number_text(value: float) -> str:
-    """A float's CSV text: repr, or JSON's word for a value that is not finite."""
-    text = repr(value)
-    return _NOT_FINITE.get(text, text)
 
 
 def text_cell(value: str) -> str:
@@ -57,15 +57,18 @@ def cell(value: Any) -> str:
         return text_cell(value)
     if value is None:
         return ""
+    if kind is NumberText:
+        return str(value)  # a plain copy: a row's cells are plain text
     if kind is bool:
         return "true" if value else "false"
     if kind is int:
         return repr(value)
     if kind is float:
-        return repr(value) if value - value == 0 else number_text(value)
+        return repr(value) if value - value == 0 else canonical_text(value)
     # Lists (and an empty object) stay whole as compact JSON: one cell, parseable back.
-    if kind is list and (numbers := float_list_text(value)) is not None:
+    if kind is list and (numbers := number_list_text(value)) is not None:
         return numbers
+    value = as_floats(value)  # json.dumps would write a NumberText as a string
     text = json.dumps(value, separators=_JSON_SEPARATORS, ensure_ascii=False)
     if not text.isascii() and _ODD_TEXT.search(text):  # a lone surrogate: escape it
         text = json.dumps(value, separators=_JSON_SEPARATORS)

@@ -1,11 +1,16 @@
-"""The JSON text of a list of floats (and nulls), from a table of each value's text.
+"""The JSON text of a list of numbers (and nulls), without formatting each number anew.
 
-A day of activity holds 1,440 per-minute MET values drawn from a few dozen distinct
-numbers (the decoder gives equal numbers one object: api/decode.py). `json.dumps` formats
-every one of them anew; looking each up in a table of texts and joining them is about
-twice as fast, and gives the same text: the table's text of a value is `json.dumps` of
-it. Only lists of floats and nulls without a zero qualify: 0.0 and -0.0 are equal as
-keys but written differently, and an int would find the text of its equal float.
+A day of activity holds 1,440 per-minute MET values; a five-year backfill, 2.6 million.
+The client decodes each number with a fraction or exponent as its canonical text, a
+`NumberText` (api/decode.py), so a list of them is its cell by joining those texts:
+`json.dumps` of the floats would write the very same characters (`repr`, or `Infinity`,
+`-Infinity`, `NaN`), and so does this, about six times as fast. `0.0` and `-0.0` need no
+care here: their texts differ.
+
+Lists of plain floats (decoded elsewhere, e.g. read back from a database) still look
+each value up in a table of texts made by `json.dumps`; there 0.0 and -0.0 are equal as
+keys but written differently, and an int would find the text of its equal float, so
+only lists of floats and nulls without a zero qualify.
 """
 
 from __future__ import annotations
@@ -13,8 +18,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from oura_stats.api.decode import NumberText
+
 _LIMIT = 1 << 14  # distinct values remembered; then the table starts again
-_NUMBERS = frozenset({float, type(None)})
+_FLOATS = frozenset({float, type(None)})
+_TEXTS_ONLY = {NumberText}
+_TEXTS_AND_NULLS = frozenset({NumberText, type(None)})
+_NULL = {None: "null"}
 
 
 class _Texts(dict[Any, str]):
@@ -29,9 +39,15 @@ class _Texts(dict[Any, str]):
 _TEXTS = _Texts({None: "null"})
 
 
-def float_list_text(values: list[Any]) -> str | None:
-    """The compact JSON text of `values`, when they are floats and nulls without a zero;
-    None otherwise (the caller then encodes the list itself)."""
-    if not set(map(type, values)) <= _NUMBERS or 0.0 in values:
+def number_list_text(values: list[Any]) -> str | None:
+    """The compact JSON text of `values`, when they are numbers as texts (`NumberText`)
+    and nulls, or floats and nulls without a zero; None otherwise (the caller then
+    encodes the list itself)."""
+    kinds = set(map(type, values))
+    if kinds == _TEXTS_ONLY:
+        return "[" + ",".join(values) + "]"
+    if kinds <= _TEXTS_AND_NULLS:  # map(get, v, v): a null's text, else the value itself
+        return "[" + ",".join(map(_NULL.get, values, values)) + "]"
+    if not kinds <= _FLOATS or 0.0 in values:
         return None
     return "[" + ",".join(map(_TEXTS.__getitem__, values)) + "]"
