@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME, Category
 from oura_stats.api.decode import NumberText, as_floats, number_texts
+from oura_stats.db.exact import exact_cells
 from oura_stats.store.csvstore import CategoryStore
 from oura_stats.store.flatten import cell, flatten
 
@@ -208,3 +209,12 @@ def test_a_page_of_number_texts_takes_the_block_path(tmp_path: Path) -> None:
     assert (tmp_path / "heartrate.csv").read_text().splitlines()[1:] == [
         f"{t},rest,60.5" for t in times
     ]
+
+
+def test_a_database_only_run_keeps_the_lists_jsonb_would_respell() -> None:
+    exact = exact_cells(["a", "b", "c"], dict.fromkeys("abc", "array"))
+    assert exact(["[1.5,null,2]", "[-0.0,1.0]", "[1e+16]"]) == json.dumps(
+        {"b": "[-0.0,1.0]", "c": "[1e+16]"}
+    )
+    assert exact(['[{"b":1,"a":2}]', '["x{"]', ""]) == json.dumps({"a": '[{"b":1,"a":2}]'})
+    assert exact(["[0.5,-0.05]", "[1e-07,NaN]", "[]"]) == ""

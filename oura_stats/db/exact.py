@@ -4,15 +4,19 @@ PostgreSQL keeps a timestamp as an instant (its offset is gone), a number as a d
 (`71` and `71.0` are one value) and JSON objects with their keys reordered. A
 database-only run keeps, per row, the text of the few cells whose typed value would not
 give their text back (`_exact`), so `db export` writes the very bytes a CSV run would have.
+JSONB also spells some numbers its own way (`1e+16` as `10000000000000000`, `-0.0` as
+`0.0`): lists holding such numbers are kept too.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from collections.abc import Callable
 from typing import Any
 
+from oura_stats.api.decode import number_texts
 from oura_stats.store.flatten import cell
 
 EXACT = "_exact"  # the column of a category table holding those cells, as a JSON object
@@ -52,14 +56,18 @@ def _number_kept(text: str) -> bool:
         return False
 
 
-def _json_kept(text: str) -> bool:
+def _json_kept(text: str, decode: Callable[[str], Any]) -> bool:
+    """`decode`: a batch's table of number texts (api/decode.py), so that a list of
+    numbers gives its cell by a join (store/numbers.py)."""
     if "e+" in text or "-0.0," in text or "-0.0]" in text:
         return False  # JSONB's numeric writes 1e+16 as 10000000000000000 and -0.0 as 0.0
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_float=decode, parse_constant=decode)
     except ValueError:
         return False
-    return not _has_object(value) and cell(value) == text
+    if "{" in text and _has_object(value):  # without a brace there is no object
+        return False
+    return cell(value) == text
 
 
 def _has_object(value: Any) -> bool:
@@ -73,15 +81,16 @@ KEPT: dict[str, Callable[[str], bool]] = {
     "number": _number_kept,
     "date": _date_kept,
     "datetime": _datetime_kept,
-    "array": _json_kept,
-    "object": _json_kept,
 }
+_JSON_KINDS = ("array", "object")
 
 
 def exact_cells(header: list[str], kinds: dict[str, str]) -> Callable[[list[str]], str]:
     """For rows under `header`: the JSON text of the cells their types would change, or ''."""
+    json_kept: Callable[[str], bool] = functools.partial(_json_kept, decode=number_texts())
+    kept = KEPT | dict.fromkeys(_JSON_KINDS, json_kept)  # one table of numbers a batch
     checks = [
-        (i, name, KEPT[kinds[name]]) for i, name in enumerate(header) if kinds.get(name) in KEPT
+        (i, name, kept[kinds[name]]) for i, name in enumerate(header) if kinds.get(name) in kept
     ]
 
     def exact(values: list[str]) -> str:
