@@ -72,27 +72,34 @@ def test_later_runs_skip_the_floor_step(ws: Workspace) -> None:
 
 
 class Gate(FakeOura):
-    """Holds every request for the `held` categories until one for `first` has been
-    answered (5 s at most); `in_time` says whether it was. With `revoke`, the token is
-    refused from the first request for `first` on."""
+    """Makes two groups of requests overlap, or says they could not: every request for a
+    `held` category waits until one for `first` has been answered. With `revoke`, the
+    first request for `first` waits until every held category has sent one, and the token
+    is refused from then on. Each wait gives up after 5 s; `in_time` says none had to."""
 
     def __init__(
         self, data: dict[str, Any], first: str, held: set[str], *, revoke: bool = False
     ) -> None:
         super().__init__(data, today=TODAY, doc_page_size=10, token_check=self._check)
-        self.first, self.held, self.revoke = first, held, revoke
+        self.first, self.revoke = first, revoke
+        self.arrived = {name: threading.Event() for name in held}
         self.answered, self.revoked = threading.Event(), threading.Event()
-        self.in_time: bool | None = None
+        self.waits: list[bool] = []
+
+    @property
+    def in_time(self) -> bool:
+        return bool(self.waits) and all(self.waits)
 
     def _check(self, token: str) -> bool:
         return token == TOKEN and not self.revoked.is_set()
 
     def respond(self, method: str, target: str, authorization: str | None) -> Response:
         category = urlsplit(target).path.rsplit("/", 1)[-1]
-        if category in self.held:
-            came = self.answered.wait(5)
-            self.in_time = came if self.in_time is None else self.in_time and came
-        if category == self.first and self.revoke:
+        if category in self.arrived:
+            self.arrived[category].set()
+            self.waits.append(self.answered.wait(5))
+        elif category == self.first and self.revoke and not self.revoked.is_set():
+            self.waits.extend(arrived.wait(5) for arrived in self.arrived.values())
             self.revoked.set()
         response = super().respond(method, target, authorization)
         if category == self.first:
