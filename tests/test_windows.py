@@ -12,6 +12,7 @@ from oura_stats.api.windows import (
     Window,
     history_floor,
     plan_window,
+    request_days,
     request_params,
 )
 from oura_stats.store.state import CategoryState
@@ -83,6 +84,15 @@ def test_daily_requests_are_padded_and_heavy_ones_overlap_by_a_day() -> None:
     assert chunks[0]["start_date"] == "2023-12-31"
     assert chunks[-1]["end_date"] == "2025-07-02"
     assert all(a["end_date"] == b["start_date"] for a, b in itertools.pairwise(chunks))
+
+
+def test_a_request_spans_the_days_between_its_start_and_end() -> None:
+    window = Window(dt.date(2024, 1, 1), dt.date(2025, 6, 30), trim=False, advances_state=True)
+    (single,) = request_params(BY_NAME["daily_sleep"], window)
+    assert request_days(single) == 549  # 2023-12-31 to 2025-07-02
+    chunks = request_params(BY_NAME["heartrate"], window)
+    assert [request_days(c) for c in chunks] == [30] * 18 + [7]  # to 2025-07-01 00:00
+    assert request_days({}) == 0  # undated: one short request
 
 
 def test_single_and_undated_categories_make_one_plain_request() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -105,6 +106,13 @@ def request_params(category: Category, window: Window) -> list[dict[str, str]]:
     if category.kind is Kind.DAILY:
         return _daily_params(category, window)
     return [{}]
+
+
+def request_days(params: Mapping[str, str]) -> int:
+    """How many days a request's parameters span (0: an undated request)."""
+    start = day_of(params.get("start_date") or params.get("start_datetime"))
+    end = day_of(params.get("end_date") or params.get("end_datetime"))
+    return 0 if start is None or end is None else (end - start).days
 
 
 def _daily_params(category: Category, window: Window) -> list[dict[str, str]]:

@@ -178,8 +178,12 @@ class Collector:
     def _submit(
         self, pool: concurrent.futures.Executor, jobs: list[Job]
     ) -> list[concurrent.futures.Future[None]]:
-        self._start(jobs)
-        tasks = [(job, index) for job in jobs for index in range(len(job.chunks))]
+        """Queue the jobs' requests, the longest first: the short chunks fill in at the end
+        instead of one long chain running alone after them. A job's own requests stay in
+        order (a stop keeps the leading ones)."""
+        self._start(jobs)  # the progress display lists them in the order of the categories
+        longest_first = sorted(jobs, key=lambda job: -job.longest_request())
+        tasks = [(job, index) for job in longest_first for index in range(len(job.chunks))]
         return [pool.submit(self._run_chunk, job, index) for job, index in tasks]
 
     def _run_chunk(self, job: Job, index: int) -> None:

@@ -20,6 +20,7 @@ from oura_stats.api.windows import (
     Window,
     in_window,
     plan_window,
+    request_days,
     request_params,
 )
 from oura_stats.store.rowhome import RowHome, RowStore
@@ -50,6 +51,11 @@ class Job:
             return page
         assert field_name is not None
         return [doc for doc in page if in_window(str(doc.get(field_name) or ""), window)]
+
+    def longest_request(self) -> int:
+        """The days its longest request spans: what the plan knows of how long that
+        request's chain of pages runs (years of a daily collection before 30-day chunks)."""
+        return max(request_days(params) for params in self.chunks)
 
     def advanced(self, success: str, latest: dt.date) -> CategoryState:
         """The category's state once this job's rows are on disk; `latest` is the last day
