@@ -1,8 +1,9 @@
 """A time series' blocks on disk as CSV text, with only their index in memory.
 
-Each page that qualifies as a block (see blocks.py) is written, as soon as it arrives, as
-the CSV rows it will become: sorted, under the columns known so far (a prefix of the
-final header: columns are only ever appended), into one temp file beside the CSV. Memory
+Each page that qualifies as a block (see blocks.py; most come formatted as text already,
+see pagetext.py) is written, as soon as it arrives, as the CSV rows it will become:
+sorted, under the columns known so far (a prefix of the final header: columns are only
+ever appended), into one temp file beside the CSV. Memory
 holds one index entry per page. At commit the entries are taken in key order: a block
 that overlaps no other is copied as bytes (its rows padded with empty cells for columns
 that appeared after it was written); where blocks overlap, their rows are read back and
@@ -21,6 +22,7 @@ from typing import IO
 
 from oura_stats.store.blocks import Block, Key, Values, reordered, without_overlaps
 from oura_stats.store.csvfile import RowWriter
+from oura_stats.store.pagetext import PageText
 from oura_stats.store.spool import Spool
 
 # (first key, arrival, last key, columns, offset, length, rows): ordered by key, then age.
@@ -102,12 +104,22 @@ class BlockBuffer:
             if own_columns == columns
             else csv_bytes_under(rows, own_columns, list(columns))
         )
+        self._append((first, arrival, last, columns, self._end, len(data), len(rows)), data)
+
+    def add_text(self, page: PageText, arrival: int) -> None:
+        """Write a page already formatted under its header (see pagetext.py)."""
+        data = page.text.encode("utf-8")
+        entry = (page.first, arrival, page.last, page.header, self._end, len(data), page.rows)
+        self._append(entry, data)
+
+    def _append(self, entry: Entry, data: bytes) -> None:
         if self._path is None:
             self._path = self._spool.new_file()
         with self._path.open("ab") as file:  # no handle left open between pages
             file.write(data)
-        self._index.append((first, arrival, last, columns, self._end, len(data), len(rows)))
+        self._index.append(entry)
         self._end += len(data)
+        first, last = entry[0], entry[2]
         self.oldest = first if self.oldest is None else min(self.oldest, first)
         self.newest = last if self.newest is None else max(self.newest, last)
 

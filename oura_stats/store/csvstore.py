@@ -36,6 +36,7 @@ from oura_stats.store.csvfile import (
 from oura_stats.store.flatten import Row, cell, flatten
 from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
 from oura_stats.store.merge import Merged, Merger, MergeResult
+from oura_stats.store.pagetext import page_text
 from oura_stats.store.spool import Spool
 
 Document = dict[str, Any]
@@ -84,6 +85,12 @@ class CategoryStore:
         with self._lock:
             if self._blocks is None:
                 return False
+            page = page_text(documents, self.category.key, tuple(self._columns))
+            if page is not None:
+                self._sequence += 1
+                self._add_columns(page.header)
+                self._blocks.add_text(page, self._sequence)
+                return True
             block = page_block(documents, self.category.key, self._sequence + 1)
             if block is None:
                 keyed = self._keyed(documents)  # documents without their key are skipped
@@ -98,10 +105,7 @@ class CategoryStore:
                     self._add_locked(map(flatten, keyed))
                     return True
             self._sequence += 1
-            for column in block[3]:
-                if column not in self._column_set:
-                    self._columns[column] = None
-                    self._column_set.add(column)
+            self._add_columns(block[3])
             self._blocks.add(block, tuple(self._columns))
             return True
 
@@ -163,8 +167,8 @@ class CategoryStore:
         if self.keyless_example is None:
             self.keyless_example = describe_keyless(self.category, row)
 
-    def _add_columns(self, row: Row) -> None:
-        for name in row:
+    def _add_columns(self, names: Iterable[str]) -> None:
+        for name in names:
             if name not in self._column_set:
                 self._columns[name] = None
                 self._column_set.add(name)
