@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from oura_stats.api.categories import BY_NAME, Category
+from oura_stats.api.decode import NumberText, canonical_text
 from oura_stats.store.csvstore import CategoryStore
 from oura_stats.store.flatten import flatten
 from oura_stats.store.pagetext import page_text
@@ -109,6 +110,15 @@ def test_nulls_and_booleans_are_written_as_flatten_writes_them() -> None:
     assert (formatted.first, formatted.last) == ((stamp(0),) * 2, (stamp(2),) * 2)
 
 
+def test_numbers_decoded_as_their_text_are_written_as_that_text() -> None:
+    texts = ["72.5", "-0.0", "1e+16", "Infinity", "-Infinity", "NaN"]
+    page = [heart(minute, NumberText(text)) for minute, text in enumerate(texts)]
+    formatted = page_text(page, HEARTRATE.key, HEARTRATE.lead_columns)
+    assert formatted is not None
+    assert [line.split(",")[2] for line in formatted.text.splitlines()] == texts
+    assert formatted.text == written(page, formatted.header)
+
+
 def test_two_sources_at_one_instant_in_key_order_keep_the_text_path() -> None:
     page = [heart(0, source="awake"), heart(0, source="rest"), heart(1)]
     assert page_text(page, HEARTRATE.key, ()) is not None
@@ -144,6 +154,7 @@ FALLBACKS = {
     "one instant spelled two ways": _set(5, "timestamp", stamp(4, "zulu")),
     "an empty key part": _set(2, "source", ""),
     "a key part that is not text": _set(0, "source", 7),
+    "a key part that is a number's text": _set(0, "source", NumberText("7.5")),
     "times out of order": _set(0, "timestamp", stamp(9)),
     "a tie out of key order": lambda page: page[1].update(timestamp=stamp(0), source="awake"),
     "one key twice": _set(1, "timestamp", stamp(0)),
@@ -169,6 +180,7 @@ ODD_TEXT += ["a\rb", "a\nb", "a\x00b", "é", "\ud800", "{x}", "[1]"]
 plain_values = st.one_of(
     st.integers(-(10**6), 10**6),
     st.floats(allow_nan=False, allow_infinity=False),
+    st.floats().map(lambda value: NumberText(canonical_text(value))),
     st.booleans(),
     st.none(),
     st.text(alphabet="abz019 -:.", max_size=6),

@@ -8,13 +8,14 @@ and the text then shows what the per-value checks would:
 
 - as many line ends and commas as the format writes: no value holds either;
 - no `"`, CR or NUL, and only ASCII: no value needs quoting or the escape of flatten.py;
-- of the kinds JSON decodes to, only str, int, float, bool and None (a list or object,
-  or any other type, takes the block path). `%s` writes an int and a finite float as
-  `repr` does, as flatten does. It spells the others apart: `inf`/`nan` (so a text
-  without them holds only finite floats), and `None`/`True`/`False`, which flatten writes
-  as empty, `true` and `false`. Those words are replaced only when the text holds exactly
-  as many of them as there are such values: each value gives one and the separators
-  split no word, so then no other value holds one.
+- of the kinds a page decodes to, only str, int, float, bool, None and `NumberText` (a
+  list or object, or any other type, takes the block path). `%s` writes an int and a
+  finite float as `repr` does, and a `NumberText` as its text, as flatten does. It
+  spells the others apart: `inf`/`nan` (so a text without them holds only finite
+  floats), and `None`/`True`/`False`, which flatten writes as empty, `true` and `false`.
+  Those words are replaced only when the text holds exactly as many of them as there are
+  such values: each value gives one and the separators split no word, so then no other
+  value holds one.
 
 The time key (canonical UTC), the other key parts (non-empty text) and the order (times
 never falling; equal times with rising keys, as blocks.py checks it) are checked on the
@@ -29,11 +30,12 @@ import operator
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
+from oura_stats.api.decode import NumberText
 from oura_stats.store.blocks import Key
 from oura_stats.store.keys import all_canonical
 from oura_stats.store.names import plain_parts
 
-_KINDS = frozenset({str, int, float, bool, type(None)})
+_KINDS = frozenset({str, int, float, bool, type(None), NumberText})
 _SPELLED = frozenset({bool, type(None)})  # kinds whose %s text is not flatten's
 
 
@@ -118,7 +120,7 @@ def _keys_ordered(values: tuple[Any, ...], width: int, offsets: list[int]) -> bo
     for offset in offsets[1:]:
         parts = values[offset::width]
         if set(map(type, parts)) != {str} or not all(parts):
-            return False  # a key part missing, or not text (blocks are read back as text)
+            return False  # a key part missing, or not text (a NumberText is a number)
     if not all(map(operator.le, times, itertools.islice(times, 1, None))):
         return False
     ties = map(operator.eq, times, itertools.islice(times, 1, None))
