@@ -1,11 +1,13 @@
 """A command imports only what it runs: building the parser imports no command's handler,
-and `fetch` for one person imports neither the report, the demo, a study, the service loop
-nor the login flow. Every cron run and every cohort pod pays for what the CLI imports."""
+and `fetch` for one person imports neither the report, the database mirror, the demo, a
+study, the service loop nor the login flow (unless --report or --db asks for them). Every
+cron run and every cohort pod pays for what the CLI imports."""
 
 from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -23,6 +25,9 @@ from oura_stats.demo.server import FakeOura
 PARSER_SIDE = {"__init__", "main", "common", "argtypes", "envopts", "helptext"}
 # Imported only by the commands that use them.
 NOT_FOR_FETCH = (
+    "oura_stats.report",
+    "oura_stats.db.mirror",
+    "oura_stats.db.schema",
     "oura_stats.demo",
     "oura_stats.run.cohort",
     "oura_stats.run.service",
@@ -31,7 +36,7 @@ NOT_FOR_FETCH = (
     "oura_stats.monitor.health",
     "psycopg",
 )
-NOT_FOR_PARSING = (*NOT_FOR_FETCH, "requests", "oura_stats.report", "oura_stats.db.mirror")
+NOT_FOR_PARSING = (*NOT_FOR_FETCH, "requests")
 
 
 def modules_after(code: str, tmp_path: Path) -> set[str]:
@@ -143,3 +148,22 @@ def test_every_command_names_a_handler_that_exists() -> None:
     for handler in handlers:
         assert isinstance(handler, Handler)
         assert callable(imported(handler.reference)), handler
+
+
+def test_fetch_with_report_and_db_imports_them_and_still_writes_both(
+    api: FakeOura, ws: Workspace, tmp_path: Path
+) -> None:
+    report, database = tmp_path / "report.html", tmp_path / "oura.db"
+    argv = fetch_args(api, ws, "--categories", "sleep", "--report", str(report))
+    argv += ["--db", str(database)]
+    loaded = modules_after(
+        f"""
+        from oura_stats.cli.main import main
+        assert main({argv!r}) == 0
+        """,
+        tmp_path,
+    )
+    assert {"oura_stats.report.build", "oura_stats.db.mirror"} <= loaded
+    assert report.read_text(encoding="utf-8").startswith("<!doctype html>")
+    rows = sqlite3.connect(database).execute("SELECT count(*) FROM sleep").fetchone()[0]
+    assert rows == len(ws.csv("sleep")) > 0

@@ -11,11 +11,11 @@ from pathlib import Path
 
 from oura_stats.api.categories import Category, select
 from oura_stats.cli.common import db_target
-from oura_stats.db.mirror import Mirror, db_resources
+from oura_stats.db.mirror import Mirror
 from oura_stats.db.schema import schema_text
 from oura_stats.db.target import parse_target
 from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError, DatabaseError, OuraStatsError
-from oura_stats.run.homes import prepare_output_dir
+from oura_stats.run.homes import db_resources, prepare_output_dir
 from oura_stats.run.identity import check_target, claim_database, directory_source
 from oura_stats.store.csvfile import CsvFormatError
 from oura_stats.store.lock import RunLock

@@ -37,32 +37,16 @@ from oura_stats.db.schema import (
 from oura_stats.db.series import LOCAL, all_series, series_query, with_local
 from oura_stats.db.target import Target
 from oura_stats.db.views import view_statements
-from oura_stats.errors import ConfigError, DatabaseError
+from oura_stats.errors import DatabaseError
 from oura_stats.store.csvfile import (
     CsvFormatError,
     find_tail_start,
     read_header,
 )
 from oura_stats.store.keys import time_keys
-from oura_stats.store.lock import Resource
 from oura_stats.store.names import db_column
 
 log = logging.getLogger(__name__)
-
-
-def db_resources(target: Target | None) -> list[Resource]:
-    """What the run lock must cover besides the CSVs: a SQLite file (a PostgreSQL database
-    serves writers itself; a second run on it waits for the first's transaction). The
-    file's directory is created, for the lock file beside it."""
-    if target is None or target.path is None:
-        return []
-    try:
-        target.path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(
-            f"cannot create the directory of --db {target.path}: {error.strerror}"
-        ) from error
-    return [Resource.file(target.path, "database")]
 
 
 def open_database(target: Target) -> Database:

@@ -12,9 +12,9 @@ from typing import Any
 
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.db.schema import quote
+from oura_stats.db.studyterms import SOLE_ACCOUNT
 
 ACCOUNT = "account"
-SOLE_ACCOUNT = "default"  # a one-person database's rows (a study names each participant)
 _SCHEMA_LOCK = 4242_0001  # the lock every schema change of this database takes
 
 

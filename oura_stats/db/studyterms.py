@@ -1,5 +1,6 @@
-"""A study's terms that need no database: participants' names, how long an invitation link
-works, and the application's request budget (written REQUESTS/SECONDS).
+"""A study's terms that need no database: participants' names (and the one a one-person
+database's rows carry), how long an invitation link works, and the application's request
+budget (written REQUESTS/SECONDS).
 
 Kept apart from the registry and the shared budget (PostgreSQL) so that the command line
 can check and show them without importing either.
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 
 from oura_stats.errors import ConfigError
 
+SOLE_ACCOUNT = "default"  # a one-person database's rows (a study names each participant)
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 INVITE_DAYS = 7.0
 

@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from oura_stats.auth.seam import CredentialStore, FileCredentials
-from oura_stats.db.mirror import db_resources
-from oura_stats.db.studykey import SOLE_ACCOUNT
+from oura_stats.db.studyterms import SOLE_ACCOUNT
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError
-from oura_stats.store.lock import RunLock
+from oura_stats.store.lock import Resource, RunLock
 from oura_stats.store.rowhome import CsvRows, RowHome
 from oura_stats.store.seam import CursorStore, FileCursors, FileLocks, Locks
 from oura_stats.store.statehome import folder_state, move_seed_state
@@ -130,6 +129,21 @@ def participant_credentials(
 
     sealer = Sealer.from_environment(plain_allowed=plain_tokens)
     return PgCredentials(target.url, target.display, name, sealer)
+
+
+def db_resources(target: Target | None) -> list[Resource]:
+    """What the run lock must cover besides the CSVs: a SQLite file (a PostgreSQL database
+    serves writers itself; a second run on it waits for the first's transaction). The
+    file's directory is created, for the lock file beside it."""
+    if target is None or target.path is None:
+        return []
+    try:
+        target.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise ConfigError(
+            f"cannot create the directory of --db {target.path}: {error.strerror}"
+        ) from error
+    return [Resource.file(target.path, "database")]
 
 
 def prepare_output_dir(directory: Path) -> None:

@@ -22,8 +22,6 @@ import threading
 from pathlib import Path
 
 from oura_stats.db.backend import Database, mark
-from oura_stats.db.mirror import open_database
-from oura_stats.db.schema import SOURCE_TABLE, save_source_statement
 from oura_stats.db.target import Target
 from oura_stats.errors import ConfigError, DatabaseError, WrongSourceError
 from oura_stats.store.source import (
@@ -155,6 +153,8 @@ def check_database(db: Database, current: Source, recorded: Source | None = None
 
 def claim_database(db: Database, current: Source) -> None:
     """Check the database's source and record `current` there (in one transaction)."""
+    from oura_stats.db.schema import SOURCE_TABLE, save_source_statement  # noqa: PLC0415 - --db
+
     with db.transaction():
         db.execute(SOURCE_TABLE)
         recorded = database_source(db)
@@ -169,7 +169,7 @@ def claim_database(db: Database, current: Source) -> None:
 
 def claim_target(target: Target, source: Source) -> None:
     """`claim_database` on its own connection to `target`."""
-    db = open_database(target)
+    db = _open(target)
     try:
         claim_database(db, source)
     finally:
@@ -183,7 +183,7 @@ def check_target(target: Target | None, current: Source) -> None:
     if target is None or (target.path is not None and not target.path.exists()):
         return
     try:
-        db = open_database(target)
+        db = _open(target)
     except DatabaseError as error:
         log.debug("cannot check the database's source yet: %s", error)
         return
@@ -193,3 +193,10 @@ def check_target(target: Target | None, current: Source) -> None:
         log.debug("cannot check the database's source yet: %s", error)
     finally:
         db.close()
+
+
+def _open(target: Target) -> Database:
+    """A connection to `target`: the database modules are imported by a --db run only."""
+    from oura_stats.db.mirror import open_database  # noqa: PLC0415
+
+    return open_database(target)

@@ -18,8 +18,7 @@ from oura_stats.api.ratelimit import Pacing
 from oura_stats.api.tokens import TokenProvider
 from oura_stats.api.windows import Options
 from oura_stats.db.commits import CommitLog
-from oura_stats.db.mirror import Mirror
-from oura_stats.db.studykey import SOLE_ACCOUNT
+from oura_stats.db.studyterms import SOLE_ACCOUNT
 from oura_stats.db.target import Target
 from oura_stats.errors import (
     EXIT_FAILED,
@@ -32,7 +31,6 @@ from oura_stats.errors import (
 )
 from oura_stats.monitor.observer import NO_OBSERVER, RunObserver
 from oura_stats.outcome import Outcome, summary_lines
-from oura_stats.report.build import refresh_report
 from oura_stats.run.collector import Collector, RunConfig
 from oura_stats.run.homes import Homes, open_homes
 from oura_stats.run.identity import (
@@ -100,6 +98,8 @@ def run_round(
         homes.close()
     report_ok = True
     if settings.report_path is not None and not settings.no_csv:  # after the CSVs, unlocked
+        from oura_stats.report.build import refresh_report  # noqa: PLC0415 - --report only
+
         report_ok = refresh_report(settings.output_dir, settings.report_path, settings.state_path)
     return EXIT_OK if ok and report_ok else EXIT_FAILED
 
@@ -280,6 +280,8 @@ def mirror_round(
     not be opened or written, or holds another `source`'s data: each failure is one line,
     the CSVs are untouched."""
     assert settings.db is not None
+    from oura_stats.db.mirror import Mirror  # noqa: PLC0415 - a --db run only
+
     try:
         mirror = Mirror.open(settings.db, settings.output_dir, commits.before)
     except DatabaseError as error:
