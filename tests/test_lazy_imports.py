@@ -167,3 +167,23 @@ def test_fetch_with_report_and_db_imports_them_and_still_writes_both(
     assert report.read_text(encoding="utf-8").startswith("<!doctype html>")
     rows = sqlite3.connect(database).execute("SELECT count(*) FROM sleep").fetchone()[0]
     assert rows == len(ws.csv("sleep")) > 0
+
+
+def test_fetch_for_a_study_imports_neither_the_service_loop_nor_the_report(
+    api: FakeOura, tmp_path: Path
+) -> None:
+    argv = ["fetch", "--all-accounts", "--base-url", api.url, "--output-dir", str(tmp_path)]
+    loaded = modules_after(
+        f"""
+        import contextlib, io
+        from oura_stats.cli.main import main
+        with contextlib.redirect_stderr(io.StringIO()) as said:
+            code = main({argv!r})
+        assert code == 2, said.getvalue()  # no PostgreSQL --db, found after the import
+        assert "a study is collected into PostgreSQL" in said.getvalue(), said.getvalue()
+        """,
+        tmp_path,
+    )
+    assert {"oura_stats.cli.study", "oura_stats.run.cohort"} <= loaded
+    service = ("oura_stats.report", "oura_stats.run.service", "oura_stats.monitor.health")
+    assert among(loaded, service) == set()

@@ -8,8 +8,8 @@ import argparse
 from oura_stats.cli.fetch import settings_from_args, token_provider, with_progress
 from oura_stats.cli.status import policy_from_args
 from oura_stats.cli.study import cohort_from_args, study_settings
-from oura_stats.run.cohort import serve_study
 from oura_stats.run.service import Schedule, serve
+from oura_stats.run.studyservice import serve_study
 
 
 def run_service(args: argparse.Namespace) -> int:
