@@ -218,3 +218,18 @@ def test_a_database_only_run_keeps_the_lists_jsonb_would_respell() -> None:
     )
     assert exact(['[{"b":1,"a":2}]', '["x{"]', ""]) == json.dumps({"a": '[{"b":1,"a":2}]'})
     assert exact(["[0.5,-0.05]", "[1e-07,NaN]", "[]"]) == ""
+
+
+def test_a_key_part_that_is_the_number_zero_is_kept_whichever_path_a_page_takes(
+    tmp_path: Path,
+) -> None:
+    """Its row has the text 0.0 there, so it has its key; skipping it only on the block
+    path made the file depend on which pages came first."""
+    zero = {"bpm": 50, "source": 0.0, "timestamp": "2024-03-01T00:05:00+00:00"}
+    odd_time = {"bpm": 60, "source": "rest", "timestamp": "2024-03-01T00:00:00Z"}
+    plain = {"bpm": 70, "source": "rest", "timestamp": "2024-03-01T00:10:00+00:00"}
+    none = dict(plain, source=None)  # null: no key (every path)
+    first = collect(HEARTRATE, tmp_path / "first", [[zero, plain, none], [odd_time]])
+    later = collect(HEARTRATE, tmp_path / "later", [[odd_time], [zero, plain, none]])
+    assert first == later
+    assert first[1] == 1 and b"00:05:00+00:00,0.0,50" in first[2]

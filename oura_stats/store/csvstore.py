@@ -34,7 +34,7 @@ from oura_stats.store.csvfile import (
     written_as_we_write,
 )
 from oura_stats.store.flatten import Row, cell, flatten
-from oura_stats.store.keys import Ident, describe_keyless, row_identity, time_key
+from oura_stats.store.keys import Ident, describe_keyless, has_key, row_identity, time_key
 from oura_stats.store.merge import Merged, Merger, MergeResult
 from oura_stats.store.pagetext import page_text
 from oura_stats.store.spool import Spool
@@ -112,11 +112,11 @@ class CategoryStore:
     def _keyed(self, documents: list[Document]) -> list[Document] | None:
         """The page without its documents that lack their key (skipped), if it had any."""
         key = self.category.key
-        keyed = [doc for doc in documents if all(doc.get(name) for name in key)]
+        keyed = [doc for doc in documents if has_key(doc, key)]
         if len(keyed) == len(documents):
             return None
         for doc in documents:
-            if not all(doc.get(name) for name in key):
+            if not has_key(doc, key):
                 self._skip_keyless(flatten(doc))
         return keyed
 

@@ -77,6 +77,17 @@ def _with_time_key(category: Category) -> Callable[[Sequence[str], str], Ident |
     return identity
 
 
+def has_key(document: Mapping[str, Any], key: Sequence[str]) -> bool:
+    """Whether a document has every key part, judged as its flattened row is judged
+    (`row_identity`): a part is missing when its cell would be empty (absent, null or "")
+    or when it is an object (it flattens into other columns); a number 0 is there."""
+    for name in key:
+        value = document.get(name)
+        if value is None or value == "" or (type(value) is dict and value):
+            return False
+    return True
+
+
 def row_identity(category: Category) -> Callable[[Mapping[str, str], str], Ident | None]:
     """The key of a flattened row (dict), given its time key; None when it lacks one."""
     fields, finish = category.key, _with_time_key(category)
