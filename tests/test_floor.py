@@ -9,14 +9,20 @@ import json
 import re
 import subprocess
 import threading
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from conftest import TODAY, TOKEN, Workspace, fetch, history
 
-from oura_stats.api.windows import CALIBRATION_MARGIN, EARLIEST_DAY, ONE_DAY
+from oura_stats.api.categories import BY_NAME
+from oura_stats.api.tokens import StaticToken
+from oura_stats.api.windows import CALIBRATION_MARGIN, EARLIEST_DAY, ONE_DAY, Window
 from oura_stats.demo.api_rules import Response
 from oura_stats.demo.server import FakeOura
+from oura_stats.run.rounds import Settings, run_round
 
 LINE = re.compile(r"^(\S+(?: floor)?)\s+.*?([\d,]+) requests", re.MULTILINE)
 TOTAL = re.compile(r"^total: .*?([\d,]+) requests", re.MULTILINE)
@@ -107,6 +113,13 @@ class Gate(FakeOura):
         return response
 
 
+def revoked_after(answered: int | None) -> Callable[[str], bool]:
+    """A token check that accepts the token `answered` times (None: always), then refuses
+    it, as if it were revoked during the run."""
+    served = itertools.count()
+    return lambda token: token == TOKEN and (answered is None or next(served) < answered)
+
+
 def first_readiness_day(api: FakeOura) -> dt.date:
     return min(dt.date.fromisoformat(d["day"]) for d in api.data["daily_readiness"])
 
@@ -156,8 +169,7 @@ def test_readiness_that_fails_leaves_the_others_to_the_earliest_day(ws: Workspac
 def test_a_401_while_the_floor_is_found_fails_every_category_at_once(ws: Workspace) -> None:
     # The token is refused from the rings' request on; two workers: the floor step and one
     # more, so the categories still queued must not send anything.
-    served = itertools.count()
-    check = lambda token: token == TOKEN and next(served) < 1  # noqa: E731 - personal_info
+    check = revoked_after(1)  # personal_info
     categories = "daily_readiness,daily_sleep,heartrate,sleep,tag,workout"
     with FakeOura(history(), today=TODAY, token_check=check) as api:
         result = fetch(api, ws, "--categories", categories, "--concurrency", "2")
@@ -191,3 +203,58 @@ def assert_all_failed_on_the_token(
     assert not list(ws.root.rglob("*.csv"))
     saved = json.loads(ws.state.read_text())["categories"]
     assert all(entry.get("cursor") is None for entry in saved.values())
+
+
+class Recorder:
+    """A run observer that counts what each category was told (from any thread)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.chunks: dict[str, int] = {}  # planned
+        self.done: dict[str, int] = {}
+
+    def run_started(self) -> None:
+        pass
+
+    def planned(self, category: str, window: Window | None, chunks: int) -> None:
+        with self.lock:
+            assert category not in self.chunks, f"{category} planned twice"
+            self.chunks[category] = chunks
+
+    def page(self, category: str, chunk: Any, documents: Any, requests: int) -> None:
+        pass
+
+    def chunk_done(self, category: str, chunk: Any) -> None:
+        with self.lock:
+            self.done[category] = self.done.get(category, 0) + 1
+
+    def run_finished(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("answered", [None, 2], ids=["ok", "401-after-the-rings"])
+def test_the_progress_display_hears_of_every_job_and_each_of_its_requests(
+    tmp_path: Path, answered: int | None
+) -> None:
+    names = ["daily_readiness", "daily_sleep", "heartrate", "ring_configuration", "sleep"]
+    recorder = Recorder()
+    check = revoked_after(answered)
+    with FakeOura(history(), today=TODAY, token_check=check) as api:
+        settings = Settings(
+            base_url=api.url,
+            output_dir=tmp_path / "data",
+            state_path=tmp_path / "state.json",
+            categories=[BY_NAME[name] for name in names],
+            start=None,
+            end=None,
+            lookback_days=3,
+            sandbox=False,
+            concurrency=4,
+            observer=recorder,
+        )
+        code = run_round(settings, StaticToken(TOKEN), threading.Event())
+    assert code == (0 if answered is None else 1)
+    assert recorder.done == recorder.chunks  # each job planned is told of each request's end
+    if answered is None:
+        assert sorted(recorder.chunks) == names
+        assert recorder.chunks["heartrate"] > 1  # 30-day chunks from the floor
