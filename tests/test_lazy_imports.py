@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Workspace, fetch_args
+from conftest import Workspace, fetch_args, run_cli
 
 from oura_stats.cli.common import Handler, imported
 from oura_stats.cli.envopts import parsers
@@ -187,3 +187,29 @@ def test_fetch_for_a_study_imports_neither_the_service_loop_nor_the_report(
     assert {"oura_stats.cli.study", "oura_stats.run.cohort"} <= loaded
     service = ("oura_stats.report", "oura_stats.run.service", "oura_stats.monitor.health")
     assert among(loaded, service) == set()
+
+
+def test_status_without_check_api_imports_no_http_client_and_no_study(
+    api: FakeOura, ws: Workspace, tmp_path: Path
+) -> None:
+    assert run_cli(*fetch_args(api, ws, "--categories", "sleep")).returncode == 0
+    argv = ["status", "--output-dir", str(ws.data), "--state-file", str(ws.state), "--json"]
+    loaded = modules_after(
+        f"""
+        import contextlib, io, json
+        from oura_stats.cli.main import main
+        with contextlib.redirect_stdout(io.StringIO()) as shown:
+            main({argv!r})
+        assert "sleep" in json.loads(shown.getvalue())["categories"]
+        """,
+        tmp_path,
+    )
+    assert "oura_stats.cli.status" in loaded
+    unneeded = (
+        "requests",
+        "oura_stats.api.client",
+        "oura_stats.auth.provider",
+        "oura_stats.db.participants",
+        "oura_stats.run.homes",
+    )
+    assert among(loaded, unneeded) == set()

@@ -16,17 +16,13 @@ from dataclasses import replace
 from typing import IO
 
 from oura_stats.api.categories import CATEGORIES, select
-from oura_stats.api.tokens import TokenProvider
-from oura_stats.cli.common import db_target
-from oura_stats.cli.tokens import TOKEN_ENV, resolve_tokens
-from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
-from oura_stats.monitor.adherence import as_json as adherence_json
-from oura_stats.monitor.adherence import as_table as adherence_table
-from oura_stats.monitor.adherence import needs_attention, study_adherence
+from oura_stats.auth.defaults import TOKEN_ENV
+from oura_stats.cli.common import imported
+from oura_stats.errors import EXIT_FAILED, EXIT_OK
 from oura_stats.monitor.freshness import FAILING, OK, Policy, build_view, local_now
 from oura_stats.monitor.judged import DAILY_BY_NATURE, NEVER_STALE
-from oura_stats.monitor.status import check_api, load_state, shown_categories, status_json
-from oura_stats.monitor.status_table import render_table
+from oura_stats.monitor.status import load_state, shown_categories, status_json
+from oura_stats.monitor.status_table import ApiCheck, render_table
 from oura_stats.scrub import remember, scrub
 from oura_stats.store.csvfacts import facts_for
 from oura_stats.store.statehome import state_path
@@ -39,15 +35,20 @@ def run_status(
     out: IO[str] | None = None,
 ) -> int:
     """Print the status of the collection; 0 when all is fresh, else 1."""
-    if args.accounts:
-        return run_accounts_status(args, out or sys.stdout)
+    if args.accounts:  # a study's database: its modules only then
+        code: int = imported("oura_stats.cli.status_study:run_accounts_status")(
+            args, out or sys.stdout
+        )
+        return code
     policy = policy_from_args(args)
     snapshot = load_state(state_path(args.output_dir, args.state_file))
     moment = now()
     since = moment - dt.timedelta(hours=policy.stale_hours)
     shown = shown_categories(snapshot, args.output_dir, args.categories, since)
     view = build_view(snapshot, facts_for(shown, args.output_dir, snapshot), moment, policy)
-    api = check_api(args.base_url, _tokens(args)) if args.check_api else None
+    api: ApiCheck | None = None
+    if args.check_api:  # a token and an HTTP client: only then
+        api = imported("oura_stats.cli.status_api:check_api")(args)
     if api is not None and not api.ok:
         view = replace(view, verdict=FAILING)
     if args.json:
@@ -69,30 +70,6 @@ def _without_secrets(text: str, args: argparse.Namespace) -> str:
 def _given_tokens(args: argparse.Namespace) -> list[str]:
     candidates = [getattr(args, "token", None), *(os.environ.get(n) for n in TOKEN_ENV)]
     return [t.strip() for t in candidates if t and len(t.strip()) >= 4]
-
-
-def _tokens(args: argparse.Namespace) -> TokenProvider:
-    try:
-        return resolve_tokens(args)
-    except ConfigError:
-        raise ConfigError(
-            "--check-api needs a token: pass --token, set OURA_PERSONAL_ACCESS_TOKEN "
-            "(or OURA_ACCESS_TOKEN), or log in with `oura-stats auth login`"
-        ) from None
-
-
-def run_accounts_status(args: argparse.Namespace, out: IO[str]) -> int:
-    """`status --accounts`: 0 when no participant needs attention, else 1."""
-    target = db_target(args)
-    if target is None or target.kind != "postgresql":
-        raise ConfigError("--accounts reads a study's database: add --db postgresql://…")
-    today = dt.datetime.now(dt.UTC).date()
-    rows = study_adherence(target, today)
-    text = adherence_json(rows, today) if args.json else adherence_table(rows, today)
-    calm = not any(needs_attention(row, today) for row in rows)
-    if not (calm and getattr(args, "quiet", False)):
-        out.write(text)
-    return EXIT_OK if calm else EXIT_FAILED
 
 
 def policy_from_args(args: argparse.Namespace) -> Policy:

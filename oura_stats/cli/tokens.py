@@ -10,6 +10,7 @@ import requests
 
 from oura_stats.api.tokens import StaticToken, TokenProvider
 from oura_stats.auth.credentials import resolve_path
+from oura_stats.auth.defaults import TOKEN_ENV
 from oura_stats.auth.provider import OAuthTokenProvider
 from oura_stats.auth.seam import CredentialStore, FileCredentials
 from oura_stats.db.target import Target, usable_target
@@ -24,7 +25,6 @@ def flag_or_env(args: argparse.Namespace, name: str, variable: str) -> str | Non
     return value
 
 
-TOKEN_ENV = ("OURA_PERSONAL_ACCESS_TOKEN", "OURA_ACCESS_TOKEN")
 SANDBOX_TOKEN = "sandbox"  # noqa: S105 - not a secret: the sandbox accepts any bearer string
 
 

@@ -1,6 +1,6 @@
-"""What `oura-stats status` reports: which categories to show, their view, an API check.
+"""What `oura-stats status` reports: which categories to show and their view.
 
-Reads the state file and the CSVs only (no lock, no network) unless an API check is asked for.
+Reads the state file and the CSVs only (no lock, no network); `apicheck` asks the API.
 """
 
 from __future__ import annotations
@@ -10,16 +10,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from oura_stats.api.categories import BY_NAME, CATEGORIES, Category, select
-from oura_stats.api.client import OuraClient, RequestStats, RetryPolicy
-from oura_stats.api.tokens import TokenProvider
-from oura_stats.errors import ConfigError, ForbiddenError, OuraStatsError
+from oura_stats.api.categories import CATEGORIES, Category, select
+from oura_stats.errors import ConfigError
 from oura_stats.monitor.freshness import StatusView, view_to_json
 from oura_stats.monitor.status_table import ApiCheck
-from oura_stats.scrub import scrub
 from oura_stats.store.state import State
-
-CHECK_RETRY = RetryPolicy(attempts=2, backoff_base=0.5, rate_limit_retries=1, longest_wait=10.0)
 
 
 def load_state(path: Path) -> dict[str, Any]:
@@ -67,20 +62,3 @@ def status_json(view: StatusView, api: ApiCheck | None) -> dict[str, Any]:
     if api is not None:
         document["api"] = {"ok": api.ok, "message": api.message}
     return document
-
-
-# --check-api --------------------------------------------------------------------------------
-
-
-def check_api(base_url: str, tokens: TokenProvider) -> ApiCheck:
-    """One personal_info request: the cheapest proof that the API and the token work."""
-    client = OuraClient(base_url, tokens, retry=CHECK_RETRY, pool_size=1)
-    try:
-        client.get_object(BY_NAME["personal_info"].path, RequestStats())
-    except ForbiddenError as error:
-        return ApiCheck(True, f"API reachable, token accepted; personal_info refused: {error}")
-    except OuraStatsError as error:
-        return ApiCheck(False, scrub(str(error)))
-    finally:
-        client.close()
-    return ApiCheck(True, "API reachable, token accepted")
