@@ -126,7 +126,7 @@ def test_each_default_url_is_written_in_one_module_only() -> None:
             homes.setdefault(url.rstrip("/."), set()).add(str(path.relative_to(PACKAGE)))
     shared = {url: sorted(where) for url, where in homes.items() if len(where) > 1}
     assert shared == {}
-    assert homes["https://api.ouraring.com"] == {"api/client.py"}
+    assert homes["https://api.ouraring.com"] == {"api/defaults.py"}
 
 
 def test_the_flattened_example_of_a_keyless_row_names_no_values(tmp_path: Path) -> None:
