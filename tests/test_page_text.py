@@ -124,6 +124,16 @@ def test_two_sources_at_one_instant_in_key_order_keep_the_text_path() -> None:
     assert page_text(page, HEARTRATE.key, ()) is not None
 
 
+def test_blocks_turned_into_rows_keep_the_later_arrival_of_a_key(tmp_path: Path) -> None:
+    # The second page begins at a smaller key (awake < rest) and arrives later: its value
+    # for the shared key must win when a page that is no block turns both into rows.
+    first = [heart(0, 60), heart(1, 60)]
+    second = [heart(0, 70, "awake"), heart(1, 70)]
+    odd = [{**heart(2), "timestamp": stamp(2, "zulu")}]
+    content = stored_both_ways(tmp_path, HEARTRATE, [first, second, odd])
+    assert b"2024-03-01T00:01:00+00:00,rest,70\n" in content
+
+
 def _set(index: int, field: str, value: Any) -> Any:
     def change(page: Page) -> None:
         page[index][field] = value

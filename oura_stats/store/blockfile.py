@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import operator
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -124,8 +125,9 @@ class BlockBuffer:
         self.newest = last if self.newest is None else max(self.newest, last)
 
     def drain(self) -> Iterator[Block]:
-        """Every block read back, in order of first key (then arrival); empties the index."""
-        entries, self._index = sorted(self._index), []
+        """Every block read back, in order of arrival (so that rows taken from them in turn
+        keep the rule that the later arrival of a key wins); empties the index."""
+        entries, self._index = sorted(self._index, key=operator.itemgetter(1)), []
         for entry in entries:
             yield entry[0], entry[1], entry[2], entry[3], self._rows(entry)
 
