@@ -20,6 +20,7 @@ from oura_stats.api.categories import BY_NAME, Category
 from oura_stats.api.decode import NumberText, canonical_text
 from oura_stats.store.csvstore import CategoryStore
 from oura_stats.store.flatten import flatten
+from oura_stats.store.keys import all_canonical
 from oura_stats.store.pagetext import page_text
 
 HEARTRATE = BY_NAME["heartrate"]
@@ -117,6 +118,14 @@ def test_numbers_decoded_as_their_text_are_written_as_that_text() -> None:
     assert formatted is not None
     assert [line.split(",")[2] for line in formatted.text.splitlines()] == texts
     assert formatted.text == written(page, formatted.header)
+
+
+def test_times_are_canonical_one_by_one_not_only_joined() -> None:
+    canonical = [stamp(0), stamp(1)]
+    assert all_canonical(canonical)
+    assert not all_canonical([stamp(0)[:-1], "0" + stamp(1)])  # joined, both look right
+    assert not all_canonical([stamp(0) + "," + stamp(1)])
+    assert not all_canonical([*canonical, None])
 
 
 def test_two_sources_at_one_instant_in_key_order_keep_the_text_path() -> None:

@@ -12,6 +12,7 @@ ways, or one document fetched twice, is one row whichever way it came in.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -48,13 +49,14 @@ def time_key(value: str) -> str:
 
 def all_canonical(times: Sequence[Any]) -> bool:
     """Whether every value is a timestamp whose time key is itself (checked at C speed)."""
-    if not all(map(str.__instancecheck__, times)):
+    try:
+        joined = ",".join(times)
+    except TypeError:  # not all text
         return False
-    if set(map(len, times)) - {len(_UTC_TEMPLATE)}:
-        return False
-    joined = "".join(times)
-    # The template places one "+" in each; the count then says every offset is +00:00.
-    shaped = joined.translate(_AS_ZEROS) == _UTC_TEMPLATE * len(times)
+    # Commas only where the join put them (the template has none), so each value has the
+    # template's length and shape; the template places one "+" in each, and the count
+    # then says every offset is +00:00.
+    shaped = joined.translate(_AS_ZEROS) == ",".join(itertools.repeat(_UTC_TEMPLATE, len(times)))
     return shaped and joined.count("+00:00") == len(times)
 
 

@@ -13,9 +13,10 @@ and the text then shows what the per-value checks would:
   finite float as `repr` does, and a `NumberText` as its text, as flatten does. It
   spells the others apart: `inf`/`nan` (so a text without them holds only finite
   floats), and `None`/`True`/`False`, which flatten writes as empty, `true` and `false`.
-  Those words are replaced only when the text holds exactly as many of them as there are
-  such values: each value gives one and the separators split no word, so then no other
-  value holds one.
+  A column of booleans and nulls alone (a battery's `charging`) is looked up as flatten
+  writes them before formatting. Elsewhere those words are replaced only when the text
+  holds exactly as many of them as there are such values: each value gives one and the
+  separators split no word, so then no other value holds one.
 
 The time key (canonical UTC), the other key parts (non-empty text) and the order (times
 never falling; equal times with rising keys, as blocks.py checks it) are checked on the
@@ -37,6 +38,8 @@ from oura_stats.store.names import plain_parts
 
 _KINDS = frozenset({str, int, float, bool, type(None), NumberText})
 _SPELLED = frozenset({bool, type(None)})  # kinds whose %s text is not flatten's
+_FLAG_KINDS = frozenset({bool, type(None)})
+_FLAGS = {True: "true", False: "false", None: ""}  # as flatten writes them
 
 
 class PageText(NamedTuple):
@@ -67,13 +70,22 @@ def page_text(
         values = tuple(itertools.chain.from_iterable(map(operator.itemgetter(*present), documents)))
     except KeyError:  # a document lacks a field (and has another in its place)
         return None
-    kinds = set(map(type, values))
-    if not kinds <= _KINDS:
+    width = len(present)
+    by_column = [values[index::width] for index in range(width)]
+    kinds_by_column = [set(map(type, column)) for column in by_column]
+    if not set().union(*kinds_by_column) <= _KINDS:
         return None
-    text = _text(values, kinds, count, header, columns)
+    # A column of booleans and nulls alone (a flag) is written by looking its values up.
+    flags = [index for index, kinds in enumerate(kinds_by_column) if kinds <= _FLAG_KINDS]
+    for index in flags:
+        by_column[index] = tuple(map(_FLAGS.__getitem__, by_column[index]))
+        kinds_by_column[index] = {str}
+    cells = values
+    if flags:
+        cells = tuple(itertools.chain.from_iterable(zip(*by_column, strict=True)))
+    text = _text(cells, set().union(*kinds_by_column), count, header, set(present))
     if text is None:
         return None
-    width = len(present)
     offsets = [present.index(column) for column in key_columns]
     if not _keys_ordered(values, width, offsets):
         return None
@@ -91,11 +103,11 @@ def _text(
     kinds: set[type],
     count: int,
     header: tuple[str, ...],
-    columns: tuple[str, ...],
+    present: set[str],
 ) -> str | None:
-    """The values as CSV text under `header`, if the text shows that it is what flatten and
-    csv.writer write (see the module's docstring)."""
-    line = ",".join("%s" if column in columns else "" for column in header) + "\n"
+    """The values (of the `present` columns) as CSV text under `header`, if the text shows
+    that it is what flatten and csv.writer write (see the module's docstring)."""
+    line = ",".join("%s" if column in present else "" for column in header) + "\n"
     text = (line * count) % values
     if text.count("\n") != count or text.count(",") != count * (len(header) - 1):
         return None
