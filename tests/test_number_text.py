@@ -106,6 +106,32 @@ def test_lists_of_numbers_and_nulls_are_json_dumps_of_their_floats(items: list[A
     assert cell(decoded(dump(items))) == cell(floats)
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    items=st.lists(st.none() | numbers, min_size=60, max_size=160),
+    nulls=st.integers(0, 160),
+    data=st.data(),
+)
+def test_long_lists_with_any_number_of_nulls_are_json_dumps_of_their_floats(
+    items: list[Any], nulls: int, data: st.DataObject
+) -> None:
+    """Nulls are found by scanning for them up to a limit (64), then one by one: lists
+    with fewer and with more nulls than the limit, anywhere, are written alike."""
+    places = data.draw(st.lists(st.integers(0, len(items) - 1), max_size=nulls))
+    for place in places:
+        items[place] = None
+    floats = reference(items)
+    assert cell(decoded(dump(items))) == json.dumps(floats, separators=SEPARATORS)
+
+
+def test_a_day_of_values_with_more_nulls_than_are_scanned_for_is_written_whole() -> None:
+    items = [None if minute % 3 else Spelled("1.5") for minute in range(1440)]
+    expected = json.dumps(reference(items), separators=SEPARATORS)
+    assert expected.count("null") == 960
+    assert cell(decoded(dump(items))) == expected
+    assert cell(decoded(dump([None] * 1440))) == "[" + ",".join(["null"] * 1440) + "]"
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | numbers | st.text(max_size=4),
     lambda children: (
