@@ -6,9 +6,11 @@ sorted, under the columns known so far (a prefix of the final header: columns ar
 ever appended), into one temp file beside the CSV. Memory
 holds one index entry per page. At commit the entries are taken in key order: a block
 that overlaps no other is copied as bytes (its rows padded with empty cells for columns
-that appeared after it was written); where blocks overlap, their rows are read back and
-merged as blocks.py merges them. The bytes are those `csv.writer` writes for the rows
-at commit, as before; only when they are written changes.
+that appeared after it was written); where blocks overlap, only the lines in the key
+ranges they share are read back and merged, the rest copied as bytes too (overlaps.py;
+what it cannot prove, such as a block holding a quote, is read back whole and merged as
+blocks.py merges rows). The bytes are those `csv.writer` writes for the rows at commit,
+as before; only when they are written changes.
 """
 
 from __future__ import annotations
@@ -23,11 +25,9 @@ from typing import IO
 
 from oura_stats.store.blocks import Block, Key, Values, reordered, without_overlaps
 from oura_stats.store.csvfile import RowWriter
+from oura_stats.store.overlaps import Entry, Part, spliced
 from oura_stats.store.pagetext import PageText
 from oura_stats.store.spool import Spool
-
-# (first key, arrival, last key, columns, offset, length, rows): ordered by key, then age.
-Entry = tuple[Key, int, Key, tuple[str, ...], int, int, int]
 
 
 def header_bytes(header: list[str]) -> bytes:
@@ -133,20 +133,46 @@ class BlockBuffer:
 
     def write(self, header: list[str], key_columns: tuple[str, ...], out: IO[bytes]) -> int:
         """Write every block's rows under `header`, one row per key (the newest arrival
-        wins); returns the rows written."""
+        wins); returns the rows written. Blocks that overlap no other are copied as they
+        are; overlapping ones are spliced (overlaps.py), or merged row by row."""
         written = 0
         for group in _overlapping(sorted(self._index)):
             if len(group) == 1:
                 out.write(self._aligned_bytes(group[0], header))
                 written += group[0][6]
                 continue
-            blocks = ((*entry[:4], self._rows(entry)) for entry in group)
-            for columns, rows in without_overlaps(blocks, key_columns):
-                if list(columns) != header:
-                    rows = reordered(rows, columns, header)  # noqa: PLW2901 - header order
-                out.write(csv_bytes(rows))
-                written += len(rows)
+            plan = spliced(group, self._bytes, header, key_columns)
+            if plan is None:  # see overlaps.py: only what it cannot prove
+                written += self._write_merged(group, header, key_columns, out)
+            else:
+                self._write_parts(plan[0], out)
+                written += plan[1]
         self._index = []
+        return written
+
+    def _write_parts(self, parts: list[Part], out: IO[bytes]) -> None:
+        """Write the merged lines as they are, and the copied ones read back and padded."""
+        assert self._path is not None
+        with self._path.open("rb") as file:
+            for part in parts:
+                if isinstance(part, bytes):
+                    out.write(part)
+                else:
+                    offset, length, missing = part
+                    file.seek(offset)
+                    out.write(_padded(file.read(length), missing))
+
+    def _write_merged(
+        self, group: list[Entry], header: list[str], key_columns: tuple[str, ...], out: IO[bytes]
+    ) -> int:
+        """Every row of the group read back and merged (blocks.py), then formatted."""
+        written = 0
+        blocks = ((*entry[:4], self._rows(entry)) for entry in group)
+        for columns, rows in without_overlaps(blocks, key_columns):
+            if list(columns) != header:
+                rows = reordered(rows, columns, header)  # noqa: PLW2901 - header order
+            out.write(csv_bytes(rows))
+            written += len(rows)
         return written
 
     def _bytes(self, entry: Entry) -> bytes:
@@ -168,8 +194,13 @@ class BlockBuffer:
         if list(columns) == header[: len(columns)] and b'"' not in data:
             # Columns that appeared later are empty cells at each row's end; without a
             # quote, every newline ends a row.
-            return data.replace(b"\n", b"," * missing + b"\n")
+            return _padded(data, missing)
         return csv_bytes(reordered(self._rows(entry), columns, header))
+
+
+def _padded(lines: bytes, missing: int) -> bytes:
+    """Lines (without a quote) with `missing` empty cells at each one's end."""
+    return lines.replace(b"\n", b"," * missing + b"\n") if missing else lines
 
 
 def _overlapping(entries: list[Entry]) -> Iterator[list[Entry]]:

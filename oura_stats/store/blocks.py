@@ -4,9 +4,10 @@ A five-year heart-rate history is half a million samples, and per-row Python wor
 makes a backfill slow. The API returns each page sorted by time and pages of different
 requests barely overlap (a sample on a 30-day boundary is in both), so a page can stay
 one block of plain tuples: sorted and checked with C-level calls, and written at once as
-CSV text (blockfile.py). Only where two blocks overlap are rows merged one by one. A page
-as the API sends it is not even made tuples: pagetext.py formats its text straight from
-the documents and checks the text; this module takes the pages that check cannot prove.
+CSV text (blockfile.py). Only the lines in a key range two blocks share are merged one by
+one (overlaps.py; this module's merge where that cannot be shown). A page as the API
+sends it is not even made tuples: pagetext.py formats its text straight from the
+documents and checks the text; this module takes the pages that check cannot prove.
 
 A page qualifies when its documents are flat and hold only strings, numbers, booleans
 and nulls (written exactly as `flatten` writes them), with canonical UTC timestamps, finite
