@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from oura_stats.api.decode import NumberText, as_floats, canonical_text
-from oura_stats.store.names import PLAIN_PARTS, csv_part
+from oura_stats.store.names import csv_part
 from oura_stats.store.numbers import number_list_text
 
 Row = dict[str, str]
@@ -52,7 +52,7 @@ def cell(value: Any) -> str:
     """The CSV text of one scalar or list: reading it back gives the API's value."""
     kind = type(value)
     if kind is str:
-        if value >= "#" and value.isascii() and "\x00" not in value:  # see flatten
+        if value >= "#" and value.isascii() and "\x00" not in value:  # see _flatten_into
             return value  # type: ignore[no-any-return]
         return text_cell(value)
     if value is None:
@@ -83,29 +83,56 @@ def flatten(document: Mapping[str, Any]) -> Row:
     object keeps a column under its own name, so the row says the field was there.
     """
     row: Row = {}
-    plain = PLAIN_PARTS
-    # Inline type checks: this runs for every one of millions of heart-rate samples. The
-    # cheap tests decide the common case; odd text and numbers go through `cell`. (Text
-    # >= "#" does not begin with a quote; the empty string and " !" go the long way.)
-    for key, value in document.items():
-        if key not in plain:
-            key = csv_part(key)  # noqa: PLW2901 - the column name of an odd field name
-        kind = type(value)
-        if kind is str and value >= "#" and value.isascii() and "\x00" not in value:
-            row[key] = value
-        elif kind is int or (kind is float and value - value == 0):
-            row[key] = repr(value)
-        elif kind is dict and value:
-            _flatten_into(row, key + ".", value)
-        else:
-            row[key] = cell(value)
+    _flatten_into(row, _TOP, document)
     return row
 
 
-def _flatten_into(row: Row, prefix: str, document: Mapping[str, Any]) -> None:
+class _Columns(dict[str, str]):
+    """Field name → column name, for the fields of one object (the top level, or the
+    object whose column name ends `prefix`). Documents of a category share their names,
+    so each column name is spelled (`csv_part`, joined to its parent's) once, not once a
+    document; past `_NAMES_KEPT` names a new one is spelled every time, not kept."""
+
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def __missing__(self, key: str) -> str:
+        name = self.prefix + csv_part(key)
+        if len(self) < _NAMES_KEPT:
+            self[key] = name
+        return name
+
+
+class _Objects(dict[str, _Columns]):
+    """Column name of an object → its fields' column names (at most `_NAMES_KEPT` kept)."""
+
+    def __missing__(self, parent: str) -> _Columns:
+        columns = _Columns(parent + ".")
+        if len(self) < _NAMES_KEPT:
+            self[parent] = columns
+        return columns
+
+
+_NAMES_KEPT = 4096  # the API's field names are a few hundred: a bound, not a size
+_OBJECTS = _Objects()
+_TOP = _Columns("")
+
+
+def _flatten_into(row: Row, columns: _Columns, document: Mapping[str, Any]) -> None:
+    # Inline type checks: this runs for every field of every document. The cheap tests
+    # decide the common case; odd text and numbers go through `cell`. (Text >= "#" does
+    # not begin with a quote; the empty string and " !" go the long way.)
     for key, value in document.items():
-        name = prefix + csv_part(key)
-        if isinstance(value, dict) and value:
-            _flatten_into(row, name + ".", value)
+        name = columns[key]
+        kind = type(value)
+        if kind is str and value >= "#" and value.isascii() and "\x00" not in value:
+            row[name] = value
+        elif kind is int or (kind is float and value - value == 0):
+            row[name] = repr(value)
+        elif kind is NumberText:
+            row[name] = str(value)  # a plain copy: a row's cells are plain text
+        elif isinstance(value, dict) and value:  # a subclass of dict too
+            _flatten_into(row, _OBJECTS[name], value)
         else:
             row[name] = cell(value)
