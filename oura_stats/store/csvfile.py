@@ -49,17 +49,28 @@ class RowWriter:
         self._all = csv.writer(handle, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def write(self, values: Sequence[str]) -> None:
-        line = ",".join(values)
-        if "\r" in line:
-            self._all.writerow(values)
-        elif '"' in line or "\n" in line or len(values) < 2:  # ("" alone is written '""')
-            self._minimal.writerow(values)
-        else:
-            # What the writer writes, without its scan of every character: no value needs
-            # quoting but one holding a comma (a JSON list), and that one only wrapped.
-            if line.count(",") != len(values) - 1:
-                line = ",".join([f'"{value}"' if "," in value else value for value in values])
+        line = plain_line(values)
+        if line is not None:
             self._write(line + "\n")
+        elif "\r" in ",".join(values):
+            self._all.writerow(values)
+        else:
+            self._minimal.writerow(values)
+
+
+def plain_line(values: Sequence[str]) -> str | None:
+    """The line `RowWriter` writes for `values` (less its line end), when it is plain: no
+    value holds a quote, a line end or a carriage return, and there are at least two (""
+    alone is written '""'). Then no value needs quoting but one holding a comma (a JSON
+    list), and that one is only wrapped: what csv.writer writes, without its scan of every
+    character. Empty values appended to a plain row append a comma each to its line.
+    """
+    line = ",".join(values)
+    if '"' in line or "\n" in line or "\r" in line or len(values) < 2:
+        return None
+    if line.count(",") != len(values) - 1:
+        line = ",".join([f'"{value}"' if "," in value else value for value in values])
+    return line
 
 
 def read_header(handle: IO[bytes]) -> tuple[list[str], int]:
@@ -143,6 +154,29 @@ def check_widths(rows: Iterator[list[str]], width: int) -> Generator[list[str], 
     finally:
         if isinstance(rows, Generator):
             rows.close()
+
+
+def first_row_width(handle: IO[bytes], header_end: int, width: int) -> None:
+    """Check the first data row's width: a tail merge parses only the last rows, and a
+    header that lost a column leaves every row (this one too) wider than itself."""
+    rows = iter_rows(handle, header_end)
+    try:
+        first = next(rows, [])
+    finally:
+        rows.close()
+    for _ in check_widths(iter([first]), width):
+        pass
+
+
+def copy_bytes(source: IO[bytes], target: IO[bytes], length: int) -> None:
+    """Copy `length` bytes from `source`'s position to `target`."""
+    remaining = length
+    while remaining:
+        chunk = source.read(min(remaining, 1 << 20))
+        if not chunk:
+            raise CsvFormatError("changed while being merged")
+        target.write(chunk)
+        remaining -= len(chunk)
 
 
 def iter_rows(handle: IO[bytes], start: int) -> Generator[list[str], None, None]:

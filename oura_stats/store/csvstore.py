@@ -4,10 +4,14 @@ Rows for a run are gathered with `add` (from several threads if need be), kept s
 bounded memory (spilling sorted runs to disk), then merged into the existing file by
 `commit`. When only recent rows change, the untouched history is copied as bytes and the
 recent tail alone is parsed and merged; when nothing changed, the file is not rewritten.
+A first backfill keeps a row as its CSV line under the columns seen so far: the new file
+takes it as it is (an empty cell appended per column seen later), and one string costs
+less to hold and to spill than a row of cells.
 """
 
 from __future__ import annotations
 
+import csv
 import heapq
 import io
 import itertools
@@ -27,9 +31,12 @@ from oura_stats.store.csvfile import (
     CsvFormatError,
     RowWriter,
     check_widths,
+    copy_bytes,
     find_tail_start,
+    first_row_width,
     holds_any,
     iter_rows,
+    plain_line,
     read_header,
     written_as_we_write,
 )
@@ -40,7 +47,8 @@ from oura_stats.store.pagetext import page_text
 from oura_stats.store.spool import Spool
 
 Document = dict[str, Any]
-Item = tuple[str, Ident, int, Row]  # (time key, identity, arrival sequence, row)
+Line = tuple[str, int]  # a row's CSV line under the first `width` columns, and that width
+Item = tuple[str, Ident, int, Row | Line]  # (time key, identity, arrival sequence, row)
 
 SPOOL_BYTES = 4 << 20
 _MAX_KEYS_SEARCHED = 1000
@@ -63,6 +71,7 @@ class CategoryStore:
         self._sequence = 0
         self._columns: dict[str, None] = dict.fromkeys(category.lead_columns)
         self._column_set = set(self._columns)
+        self._header = list(self._columns)  # the same, as a list
         self._latest: dict[Ident, int] = {}  # id-keyed categories only: newest arrival per key
         self.newest_time: str | None = None  # largest time key added this run
         self.oldest_time: str | None = None
@@ -72,7 +81,8 @@ class CategoryStore:
         # A time series' first backfill keeps whole pages as blocks (see blocks.py).
         self._block_spool = Spool(directory, self.path.name)
         self._blocks: BlockBuffer | None = None
-        if category.kind is Kind.SERIES and category.time_in_key and not self.path.exists():
+        self._as_lines = not self.path.exists()
+        if category.kind is Kind.SERIES and category.time_in_key and self._as_lines:
             self._blocks = BlockBuffer(self._block_spool)
 
     def add_page(self, documents: list[Document]) -> bool:
@@ -142,6 +152,7 @@ class CategoryStore:
         time_field = self.category.time_field or ""
         latest = None if self.category.time_in_key else self._latest
         identity, columns = self._identity, self._column_set
+        header = self._header if self._as_lines else None
         append = self._buffer.append
         sequence, size = self._sequence, self._buffer_bytes
         for row in rows:
@@ -155,8 +166,12 @@ class CategoryStore:
             sequence += 1
             if latest is not None:
                 latest[ident] = sequence
-            append((order, ident, sequence, row))
-            size += _ROW_OVERHEAD + _FIELD_OVERHEAD * len(row) + sum(map(len, row.values()))
+            if header and (line := plain_line(list(map(row.get, header, _EMPTY)))):
+                append((order, ident, sequence, (line, len(header))))
+                size += _ROW_OVERHEAD + len(line)
+            else:
+                append((order, ident, sequence, row))
+                size += _ROW_OVERHEAD + _FIELD_OVERHEAD * len(row) + sum(map(len, row.values()))
             if size > self._spool_bytes:
                 self._spill()
                 append, size = self._buffer.append, 0
@@ -172,6 +187,7 @@ class CategoryStore:
             if name not in self._column_set:
                 self._columns[name] = None
                 self._column_set.add(name)
+                self._header.append(name)
 
     def _spill(self) -> None:
         self._sort_buffer()
@@ -218,35 +234,42 @@ class CategoryStore:
                 self._spool.close()
                 self._block_spool.close()
 
-    def _new_rows(self, header: list[str]) -> Iterator[Merged]:
-        """This run's rows in order as values under `header`, one per key (latest arrival).
-
-        A missing column gives an empty cell.
-        """
+    def _new_items(self) -> Iterator[Item]:
+        """This run's items in order, one per key (its latest arrival)."""
         runs = self._spool.runs()
         merged: Iterator[Item] = heapq.merge(self._buffer, *runs) if runs else iter(self._buffer)
         if self.category.time_in_key:  # duplicates are neighbours: keep the last of each
             pending: Item | None = None
             for item in merged:
                 if pending is not None and pending[1] != item[1]:
-                    yield pending[0], pending[1], list(map(pending[3].get, header, _EMPTY))
+                    yield pending
                 pending = item
             if pending is not None:
-                yield pending[0], pending[1], list(map(pending[3].get, header, _EMPTY))
+                yield pending
             return
         latest = self._latest
-        for order, ident, sequence, row in merged:
-            if latest[ident] == sequence:
-                yield order, ident, list(map(row.get, header, _EMPTY))
+        yield from (item for item in merged if latest[item[1]] == item[2])
+
+    def _new_rows(self, header: list[str]) -> Iterator[Merged]:
+        """This run's rows in order as values under `header` (a missing column gives an
+        empty cell), one per key."""
+        for order, ident, _, row in self._new_items():
+            if isinstance(row, tuple):  # a line (the file appeared meanwhile): its values
+                row = dict(zip(self._header, next(csv.reader([row[0]])), strict=False))  # noqa: PLW2901
+            yield order, ident, list(map(row.get, header, _EMPTY))
 
     def _write_new_file(self) -> MergeResult:
         header = list(self._columns)
         result = MergeResult(written=True)
+        width = len(header)
         with atomic_writer(self.path) as handle:
             writer = RowWriter(handle)
             writer.write(header)
-            for _, _, values in self._new_rows(header):
-                writer.write(values)
+            for _, _, _, row in self._new_items():
+                if isinstance(row, tuple):  # a line: one empty cell per column seen later
+                    handle.write(row[0] + "," * (width - row[1]) + "\n")
+                else:
+                    writer.write(list(map(row.get, header, _EMPTY)))
                 result.new += 1
         return result
 
@@ -268,7 +291,7 @@ class CategoryStore:
         header = old_header + [column for column in self._columns if column not in known]
         lead = list(self.category.lead_columns)
         ours = written_as_we_write(handle)  # else rewrite it whole: LF, no byte order mark
-        _first_row_width(handle, header_end, len(old_header))
+        first_row_width(handle, header_end, len(old_header))
         tail_start = header_end
         if (
             ours
@@ -312,8 +335,8 @@ class CategoryStore:
         with atomic_binary_writer(self.path) as raw:
             if header is None:
                 source.seek(0)
-                _copy_bytes(source, raw, prefix_end)
-            text = _text(raw)
+                copy_bytes(source, raw, prefix_end)
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             writer = RowWriter(text)
             if header is not None:
                 writer.write(header)
@@ -321,29 +344,3 @@ class CategoryStore:
                 writer.write(values)
             text.flush()
             text.detach()
-
-
-def _first_row_width(handle: IO[bytes], header_end: int, width: int) -> None:
-    """Check the first data row's width: a tail merge parses only the last rows, and a
-    header that lost a column leaves every row (this one too) wider than itself."""
-    rows = iter_rows(handle, header_end)
-    try:
-        first = next(rows, [])
-    finally:
-        rows.close()
-    for _ in check_widths(iter([first]), width):
-        pass
-
-
-def _copy_bytes(source: IO[bytes], target: IO[bytes], length: int) -> None:
-    remaining = length
-    while remaining:
-        chunk = source.read(min(remaining, 1 << 20))
-        if not chunk:
-            raise CsvFormatError("changed while being merged")
-        target.write(chunk)
-        remaining -= len(chunk)
-
-
-def _text(raw: IO[bytes]) -> io.TextIOWrapper:
-    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
