@@ -1,4 +1,4 @@
-"""flatten spells each column name once per object shape (store/flatten.py `_Columns`)
+"""flatten spells each column name once (store/flatten.py `_TOP`, `_OBJECTS`)
 and decides common scalars inline: every row is what the general walk gives, the
 documented rule applied afresh to every field of every document."""
 

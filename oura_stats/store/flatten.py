@@ -83,48 +83,45 @@ def flatten(document: Mapping[str, Any]) -> Row:
     object keeps a column under its own name, so the row says the field was there.
     """
     row: Row = {}
-    _flatten_into(row, _TOP, document)
+    _flatten_into(row, "", _TOP, document)
     return row
 
 
-class _Columns(dict[str, str]):
-    """Field name → column name, for the fields of one object (the top level, or the
-    object whose column name ends `prefix`). Documents of a category share their names,
-    so each column name is spelled (`csv_part`, joined to its parent's) once, not once a
-    document; past `_NAMES_KEPT` names a new one is spelled every time, not kept."""
-
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def __missing__(self, key: str) -> str:
-        name = self.prefix + csv_part(key)
-        if len(self) < _NAMES_KEPT:
-            self[key] = name
-        return name
+# Documents of a category share their field names, so each column name is spelled
+# (`csv_part`, after its parent's name and a dot) once, not once a document: `_TOP` maps a
+# top-level field to its column, `_OBJECTS` an object's column to such a table of its
+# fields. Plain dicts, for the fastest lookup; past `_NAMES_KEPT` entries a table keeps no
+# more (the API's names are a few hundred: a bound, not a size), and a name is spelled anew.
+_NAMES_KEPT = 4096
+_TOP: dict[str, str] = {}
+_OBJECTS: dict[str, dict[str, str]] = {}
 
 
-class _Objects(dict[str, _Columns]):
-    """Column name of an object → its fields' column names (at most `_NAMES_KEPT` kept)."""
-
-    def __missing__(self, parent: str) -> _Columns:
-        columns = _Columns(parent + ".")
-        if len(self) < _NAMES_KEPT:
-            self[parent] = columns
-        return columns
+def _spell(columns: dict[str, str], prefix: str, key: str) -> str:
+    name = prefix + csv_part(key)
+    if len(columns) < _NAMES_KEPT:
+        columns[key] = name
+    return name
 
 
-_NAMES_KEPT = 4096  # the API's field names are a few hundred: a bound, not a size
-_OBJECTS = _Objects()
-_TOP = _Columns("")
+def _fields(parent: str) -> dict[str, str]:
+    columns: dict[str, str] = {}
+    if len(_OBJECTS) < _NAMES_KEPT:
+        _OBJECTS[parent] = columns
+    return columns
 
 
-def _flatten_into(row: Row, columns: _Columns, document: Mapping[str, Any]) -> None:
+def _flatten_into(
+    row: Row, prefix: str, columns: dict[str, str], document: Mapping[str, Any]
+) -> None:
     # Inline type checks: this runs for every field of every document. The cheap tests
     # decide the common case; odd text and numbers go through `cell`. (Text >= "#" does
     # not begin with a quote; the empty string and " !" go the long way.)
     for key, value in document.items():
-        name = columns[key]
+        try:
+            name = columns[key]
+        except KeyError:
+            name = _spell(columns, prefix, key)
         kind = type(value)
         if kind is str and value >= "#" and value.isascii() and "\x00" not in value:
             row[name] = value
@@ -133,6 +130,10 @@ def _flatten_into(row: Row, columns: _Columns, document: Mapping[str, Any]) -> N
         elif kind is NumberText:
             row[name] = str(value)  # a plain copy: a row's cells are plain text
         elif isinstance(value, dict) and value:  # a subclass of dict too
-            _flatten_into(row, _OBJECTS[name], value)
+            try:
+                fields = _OBJECTS[name]
+            except KeyError:
+                fields = _fields(name)
+            _flatten_into(row, name + ".", fields, value)
         else:
             row[name] = cell(value)
