@@ -85,7 +85,9 @@ def _short(filename: str) -> str:
 
 
 def child(argv: list[str], top: int) -> int:
-    """The backfill itself, traced (runs in the child process)."""
+    """The backfill itself, traced (runs in the child process). The fetch command's
+    modules are imported first, so the picture is of the run, not of its imports."""
+    from oura_stats.cli import fetch  # noqa: F401
     from oura_stats.cli.main import main
 
     with PeakWatcher(top) as watcher:
