@@ -14,7 +14,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from conftest import Workspace, fetch_args, run_cli
+from conftest import TOKEN, Workspace, fetch_args, run_cli
 
 from oura_stats.cli.common import Handler, imported
 from oura_stats.cli.envopts import parsers
@@ -211,5 +211,31 @@ def test_status_without_check_api_imports_no_http_client_and_no_study(
         "oura_stats.auth.provider",
         "oura_stats.db.participants",
         "oura_stats.run.homes",
+        "oura_stats.db.pgfacts",
+        "psycopg",
     )
+    assert among(loaded, unneeded) == set()
+
+
+def test_status_of_a_database_only_run_imports_psycopg_but_no_http_client(
+    api: FakeOura, pg_url: str, tmp_path: Path
+) -> None:
+    fetched = run_cli(
+        "fetch", "--base-url", api.url, "--token", TOKEN, "--db", pg_url, "--no-csv",
+        "--categories", "sleep",
+    )  # fmt: skip
+    assert fetched.returncode == 0, fetched.stderr
+    argv = ["status", "--db", pg_url, "--no-csv", "--json"]
+    loaded = modules_after(
+        f"""
+        import contextlib, io, json
+        from oura_stats.cli.main import main
+        with contextlib.redirect_stdout(io.StringIO()) as shown:
+            assert main({argv!r}) == 0
+        assert json.loads(shown.getvalue())["categories"]["sleep"]["rows"] > 0
+        """,
+        tmp_path,
+    )
+    assert {"psycopg", "oura_stats.db.pgfacts"} <= loaded
+    unneeded = ("requests", "oura_stats.api.client", "oura_stats.run.homes", "oura_stats.report")
     assert among(loaded, unneeded) == set()

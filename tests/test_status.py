@@ -33,6 +33,7 @@ from oura_stats.run.rounds import Settings, run_round
 from oura_stats.store import csvfacts, csvfile
 from oura_stats.store.csvfacts import CsvFacts, count_rows, last_row, read_facts
 from oura_stats.store.csvfile import RowWriter
+from oura_stats.store.records import FileRecords
 
 UTC = dt.UTC
 NOW = dt.datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
@@ -307,11 +308,12 @@ def test_default_categories_are_those_collected_lately_else_all_known(tmp_path: 
     }
     (tmp_path / "tag.csv").write_text("id,day\n")
     since = NOW - dt.timedelta(hours=36)
-    shown = shown_categories(state, tmp_path, None, since)
+    stored = FileRecords(tmp_path, tmp_path / "s.json").stored
+    shown = shown_categories(state, stored, None, since)
     assert [c.name for c in shown] == ["heartrate", "sleep"]
-    long_ago = shown_categories(state, tmp_path, None, NOW)
+    long_ago = shown_categories(state, stored, None, NOW)
     assert [c.name for c in long_ago] == ["daily_resilience", "heartrate", "sleep", "tag"]
-    assert [c.name for c in shown_categories(state, tmp_path, ["TAG"], since)] == ["tag"]
+    assert [c.name for c in shown_categories(state, stored, ["TAG"], since)] == ["tag"]
 
 
 # the command, on real files -------------------------------------------------------------------

@@ -12,8 +12,8 @@ from oura_stats.api.tokens import TokenProvider
 from oura_stats.cli.common import collected_categories, db_target, imported
 from oura_stats.cli.progress import progress_for
 from oura_stats.cli.tokens import resolve_tokens
+from oura_stats.db.target import NO_CSV_NEEDS_POSTGRESQL
 from oura_stats.errors import ConfigError
-from oura_stats.run.homes import NO_CSV_NEEDS_POSTGRESQL
 from oura_stats.run.rounds import Settings, run_round
 from oura_stats.run.stopping import install_stop_handlers, interrupted_code
 from oura_stats.store.statehome import folder_state

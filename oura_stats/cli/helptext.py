@@ -70,7 +70,7 @@ SERVICE_EXIT = """exit status:
 STATUS_EXIT = """exit status:
   0    every reported category is fresh
   1    a category is stale or failing, or --check-api failed
-  2    usage error or unreadable state file
+  2    usage error, unreadable state file or unreachable --no-csv database
   130  interrupted by Ctrl-C"""
 
 REPORT_EXIT = """exit status:

@@ -1,5 +1,6 @@
 """`oura-stats status`: is collection current? A table (or JSON) and an exit code for monitors.
 
+It reads the state file and the CSVs, or with --no-csv a database-only run's PostgreSQL --db.
 Exit 0 when every category is fresh, 1 when any is stale or failing (or the API check fails).
 The options are in `status_args.py`.
 """
@@ -17,14 +18,21 @@ from typing import IO
 
 from oura_stats.api.categories import CATEGORIES, select
 from oura_stats.auth.defaults import TOKEN_ENV
-from oura_stats.cli.common import imported
-from oura_stats.errors import EXIT_FAILED, EXIT_OK
-from oura_stats.monitor.freshness import FAILING, OK, Policy, build_view, local_now
+from oura_stats.cli.common import db_target, imported
+from oura_stats.errors import EXIT_FAILED, EXIT_OK, ConfigError
+from oura_stats.monitor.freshness import (
+    FAILING,
+    OK,
+    Policy,
+    StatusView,
+    build_view,
+    local_now,
+)
 from oura_stats.monitor.judged import DAILY_BY_NATURE, NEVER_STALE
-from oura_stats.monitor.status import load_state, shown_categories, status_json
+from oura_stats.monitor.records import open_records
+from oura_stats.monitor.status import shown_categories, status_json
 from oura_stats.monitor.status_table import ApiCheck, render_table
 from oura_stats.scrub import remember, scrub
-from oura_stats.store.csvfacts import facts_for
 from oura_stats.store.statehome import state_path
 
 
@@ -41,11 +49,8 @@ def run_status(
         )
         return code
     policy = policy_from_args(args)
-    snapshot = load_state(state_path(args.output_dir, args.state_file))
     moment = now()
-    since = moment - dt.timedelta(hours=policy.stale_hours)
-    shown = shown_categories(snapshot, args.output_dir, args.categories, since)
-    view = build_view(snapshot, facts_for(shown, args.output_dir, snapshot), moment, policy)
+    view = _view(args, policy, moment)
     api: ApiCheck | None = None
     if args.check_api:  # a token and an HTTP client: only then
         api = imported("oura_stats.cli.status_api:check_api")(args)
@@ -59,6 +64,22 @@ def run_status(
     if not (healthy and getattr(args, "quiet", False)):  # -q: speak only when something is wrong
         (out or sys.stdout).write(_without_secrets(text, args))
     return EXIT_OK if healthy else EXIT_FAILED
+
+
+def _view(args: argparse.Namespace, policy: Policy, moment: dt.datetime) -> StatusView:
+    """The view from the state file and the CSVs, or with --no-csv from the --db."""
+    target = db_target(args) if args.no_csv else None
+    path = state_path(args.output_dir, args.state_file)
+    records = open_records(args.output_dir, path, target, no_csv=args.no_csv)
+    try:
+        snapshot = records.state()
+        if snapshot is None:
+            raise ConfigError(records.nothing_saved())
+        since = moment - dt.timedelta(hours=policy.stale_hours)
+        shown = shown_categories(snapshot, records.stored, args.categories, since)
+        return build_view(snapshot, records.facts(shown, snapshot), moment, policy)
+    finally:
+        records.close()
 
 
 def _without_secrets(text: str, args: argparse.Namespace) -> str:

@@ -24,6 +24,7 @@ STATUS_EPILOG = epilog(
         "oura-stats status --utc                 # times in UTC instead of local time",
         "oura-stats status --json | jq '.categories | map_values(.verdict)'",
         "oura-stats status -q     # cron: prints nothing while every category is fresh",
+        "oura-stats status --db postgresql://oura@db/oura --no-csv  # a database-only run's",
     ],
     STATUS_EXIT,
 )
@@ -41,7 +42,8 @@ def add_status_command(
         help="is collection current? per category: newest data, rows, last success, errors",
         description="Report, per category, the newest data stored, the row count, the last "
         "successful run, the last error and a verdict: ok, stale or failing. Reads only the "
-        "state file and the CSVs unless --check-api is given.",
+        "state file and the CSVs (with --no-csv: the state and the rows of a database-only "
+        "run in the PostgreSQL --db) unless --check-api is given.",
         epilog=STATUS_EPILOG,
     )
     parser.add_argument(
@@ -74,6 +76,13 @@ def add_status_command(
         "since, needs consent",
     )
     add_db_option(parser)
+    parser.add_argument(
+        "--no-csv",
+        action="store_true",
+        help="report a database-only run's collection (fetch/service --no-csv): the state "
+        "and the rows in the PostgreSQL --db; without it the state file and the CSVs are "
+        "read, also when --db names their mirror",
+    )
     run_by(parser, "oura_stats.cli.status:run_status")
 
 

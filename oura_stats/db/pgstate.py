@@ -84,21 +84,7 @@ class PgCursors(AccountTables):
 
     def load(self) -> dict[str, Any] | None:
         with self._lock, errors(self._display):
-            conn = self._connection()
-            found = conn.execute(
-                "SELECT source, runs FROM _accounts WHERE account = %s", (self.account,)
-            ).fetchone()
-            rows = conn.execute(
-                "SELECT category, entry FROM _cursors WHERE account = %s", (self.account,)
-            ).fetchall()
-        if found is None and not rows:
-            return None
-        data: dict[str, Any] = {"version": 1, "categories": dict(rows), "runs": []}
-        if found is not None:
-            data["runs"] = found[1]
-            if found[0] is not None:
-                data["source"] = found[0]
-        return data
+            return load_state(self._connection(), self.account)
 
     def save(self, data: dict[str, Any]) -> None:
         try:
@@ -136,6 +122,23 @@ class PgCursors(AccountTables):
             with conn.transaction():
                 conn.execute("DELETE FROM _cursors WHERE account = %s", (self.account,))
                 conn.execute("DELETE FROM _accounts WHERE account = %s", (self.account,))
+
+
+def load_state(conn: Any, account: str) -> dict[str, Any] | None:
+    """The account's saved state, from `_cursors` and `_accounts` (None: nothing saved)."""
+    found = conn.execute("SELECT source, runs FROM _accounts WHERE account = %s", (account,))
+    found = found.fetchone()
+    rows = conn.execute(
+        "SELECT category, entry FROM _cursors WHERE account = %s", (account,)
+    ).fetchall()
+    if found is None and not rows:
+        return None
+    data: dict[str, Any] = {"version": 1, "categories": dict(rows), "runs": []}
+    if found is not None:
+        data["runs"] = found[1]
+        if found[0] is not None:
+            data["source"] = found[0]
+    return data
 
 
 def _json(value: Any) -> str | None:

@@ -12,6 +12,9 @@ from oura_stats.scrub import remember
 
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
 _RESERVED = frozenset("@/?#[]")  # characters a URL's user name or password must encode
+NO_CSV_NEEDS_POSTGRESQL = (
+    "--no-csv keeps everything in a PostgreSQL database: add --db postgresql://user@host/dbname"
+)
 _EXAMPLES = "use sqlite:///path/to/oura.db, a path ending in .db, or postgresql://user@host/dbname"
 
 

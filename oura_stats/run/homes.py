@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from oura_stats.auth.seam import CredentialStore, FileCredentials
 from oura_stats.db.studyterms import SOLE_ACCOUNT
-from oura_stats.db.target import Target
+from oura_stats.db.target import NO_CSV_NEEDS_POSTGRESQL, Target
 from oura_stats.errors import ConfigError
 from oura_stats.store.lock import Resource, RunLock
 from oura_stats.store.rowhome import CsvRows, RowHome
@@ -87,11 +87,6 @@ def _database_homes(settings: Where) -> Homes:
     homes = Homes(cursors, PgLocks(target.url, target.display, settings.account), rows)
     homes.closers += [contextlib.closing(cursors), contextlib.closing(rows)]
     return homes
-
-
-NO_CSV_NEEDS_POSTGRESQL = (
-    "--no-csv keeps everything in a PostgreSQL database: add --db postgresql://user@host/dbname"
-)
 
 
 def credential_store(
