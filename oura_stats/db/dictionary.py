@@ -16,6 +16,11 @@ from oura_stats.api.meanings import Column, meaning
 from oura_stats.db.series import ALIASES, LOCAL, all_series, local_columns
 from oura_stats.db.views import DAILY_FIGURES, SLEEP_FIGURES
 
+# A study's views: see `views.py`.
+PER_PARTICIPANT = (
+    "; in a study's database `account` (the participant) comes first, and the rows are "
+    "per participant"
+)
 LOCAL_TYPE = "local datetime"  # TIMESTAMP (without time zone) in PostgreSQL, ISO text in SQLite
 
 
@@ -58,7 +63,8 @@ def series_tables() -> list[Table]:
             Table(
                 series.table,
                 "series table (a view)",
-                f"one row per sample of {source}, worked out from the parent row as it is",
+                f"one row per sample of {source}, worked out from the parent row as it is"
+                + PER_PARTICIPANT,
                 [
                     Column("parent_id", "string", "", f"the `id` of the {series.category} row"),
                     Column("timestamp", "datetime", "ISO 8601", "the sample's instant"),
@@ -89,7 +95,7 @@ def _daily_view() -> Table:
         columns.append(Column(shown, kind, unit, f"{what}, of the main sleep (`sleep.{name}`)"))
     about = (
         "one row per local day: the day's scores and figures and its main sleep (the long "
-        "sleep, else the longest; `deleted` sleeps never count)"
+        "sleep, else the longest; `deleted` sleeps never count)" + PER_PARTICIPANT
     )
     return Table("daily", "view", about, columns)
 
@@ -140,8 +146,18 @@ def other_tables() -> list[Table]:
     """The views and the bookkeeping tables."""
     return [
         _daily_view(),
-        Table("heartrate_local", "view", f"every heart-rate sample; {OFFSET_RULE}", _HEART),
-        Table("heartrate_daily", "view", f"heart rate per local day; {OFFSET_RULE}", _DAILY_HEART),
+        Table(
+            "heartrate_local",
+            "view",
+            f"every heart-rate sample; {OFFSET_RULE}{PER_PARTICIPANT}",
+            _HEART,
+        ),
+        Table(
+            "heartrate_daily",
+            "view",
+            f"heart rate per local day; {OFFSET_RULE}{PER_PARTICIPANT}",
+            _DAILY_HEART,
+        ),
         Table(
             "_runs",
             "bookkeeping table",

@@ -36,7 +36,7 @@ from oura_stats.db.schema import (
 )
 from oura_stats.db.series import LOCAL, all_series, series_query, with_local
 from oura_stats.db.target import Target
-from oura_stats.db.views import view_statements
+from oura_stats.db.views import per_participant, view_statements
 from oura_stats.errors import DatabaseError
 from oura_stats.store.csvfile import (
     CsvFormatError,
@@ -100,7 +100,10 @@ class Mirror:
                 self._load_columns()
             stale = self._add_missing_columns()
             created |= self._series_views_missing()
-            for statement in view_statements(self.db.dialect) if created or stale else []:
+            study = per_participant(self._kinds)
+            for statement in (
+                view_statements(self.db.dialect, study=study) if created or stale else []
+            ):
                 self.db.execute(statement)
             self._records = {n: s for n, s in self.db.mirror_states().items() if n not in stale}
 

@@ -20,6 +20,7 @@ from oura_stats.db.schema import (
     save_state_statement,
     upsert_clause,
 )
+from oura_stats.db.studykey import views_by_account
 from oura_stats.db.views import drop_statements, view_statements
 from oura_stats.errors import ConfigError, DatabaseError
 
@@ -107,7 +108,7 @@ class PostgresDatabase:
                 f"ALTER TABLE {quote(category.name)} ALTER COLUMN {name} "
                 f"TYPE {sql_type} USING {name}::{sql_type}"
             )
-            for statement in view_statements(self.dialect):
+            for statement in view_statements(self.dialect, study=views_by_account(self._conn)):
                 self._conn.execute(statement)
 
     def is_empty(self, table: str) -> bool:

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from oura_stats.api.categories import CATEGORIES, Category, Kind
 from oura_stats.api.fields import fields
+from oura_stats.db.studyterms import ACCOUNT
 
 LOCAL = "_local"  # the suffix of a datetime column's wall-clock companion
 # Table names shorter than the API's field name (as analysts call them).
@@ -123,10 +124,12 @@ def series_query(dialect: str, *, views: bool) -> str:
     )
 
 
-def series_views(dialect: str) -> list[str]:
-    """The statements that (re)create every series view."""
+def series_views(dialect: str, *, study: bool = False) -> list[str]:
+    """The statements that (re)create every series view (`study`: the parent's `account`
+    first, since a document id names a row only together with its participant)."""
     make = _sqlite_view if dialect == "sqlite" else _postgres_view
-    return [make(series) for series in all_series()]
+    who = f"p.{ACCOUNT}, " if study else ""
+    return [make(series, who) for series in all_series()]
 
 
 def _q(name: str) -> str:
@@ -148,7 +151,7 @@ def _sqlite_codes(column: str) -> str:
     )
 
 
-def _sqlite_view(series: Series) -> str:
+def _sqlite_view(series: Series, who: str) -> str:
     """SQLite: each parent's items (or codes, made a JSON list) through json_each; the
     instants from the start's Unix seconds, so a whole second never rounds away."""
     start, wall, values = _q(series.start), _q(series.start + LOCAL), _q(series.values)
@@ -167,7 +170,7 @@ def _sqlite_view(series: Series) -> str:
     clock = f"CAST(strftime('%s', p.{wall}) AS INTEGER) + e.key * {step}"
     return (
         f"CREATE VIEW {_q(series.table)} AS\n"
-        f"SELECT p.{_q(series.key)} AS parent_id, "
+        f"SELECT {who}p.{_q(series.key)} AS parent_id, "
         f"strftime({fmt} || '+00:00', {moment}, 'unixepoch') AS \"timestamp\", "
         f"strftime({fmt}, {clock}, 'unixepoch') AS timestamp_local, {value} AS value\n"
         f'FROM "{series.category}" AS p JOIN json_each({listed}) AS e\n'
@@ -176,7 +179,7 @@ def _sqlite_view(series: Series) -> str:
     )
 
 
-def _postgres_view(series: Series) -> str:
+def _postgres_view(series: Series, who: str) -> str:
     """PostgreSQL: each parent's items (or codes) with their position; casts keep the view
     valid whatever type a widened parent column has."""
     start = f"p.{_q(series.start)}::timestamptz"
@@ -197,7 +200,7 @@ def _postgres_view(series: Series) -> str:
     shift = f"(e.i - 1) * {step} * interval '1 second'"
     return (
         f"CREATE OR REPLACE VIEW {_q(series.table)} AS\n"
-        f'SELECT p.{_q(series.key)} AS parent_id, {start} + {shift} AS "timestamp", '
+        f'SELECT {who}p.{_q(series.key)} AS parent_id, {start} + {shift} AS "timestamp", '
         f"{wall} + {shift} AS timestamp_local, {value} AS value\n"
         f'FROM "{series.category}" AS p CROSS JOIN LATERAL {elements}\n'
         f"WHERE {step} > 0 AND {start} IS NOT NULL AND {wall} IS NOT NULL"

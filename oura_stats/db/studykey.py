@@ -12,9 +12,10 @@ from typing import Any
 
 from oura_stats.api.categories import CATEGORIES
 from oura_stats.db.schema import quote
-from oura_stats.db.studyterms import SOLE_ACCOUNT
+from oura_stats.db.studyterms import ACCOUNT, SOLE_ACCOUNT
+from oura_stats.db.views import SOURCES, VIEWS, view_statements
 
-ACCOUNT = "account"
+__all__ = ["ACCOUNT", "has_account_column", "is_study", "key_by_account", "refresh_views"]
 _SCHEMA_LOCK = 4242_0001  # the lock every schema change of this database takes
 
 
@@ -53,4 +54,31 @@ def key_by_account(conn: Any) -> list[str]:
         keys = ", ".join(map(quote, (ACCOUNT, *category.key)))
         conn.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({keys})")
         changed.append(category.name)
+    refresh_views(conn)
     return changed
+
+
+def views_by_account(conn: Any) -> bool:
+    """Whether every table the views read carries `account` (the views are then per
+    participant: `views.py`)."""
+    return _with_account(conn, SOURCES) == len(SOURCES)
+
+
+def refresh_views(conn: Any) -> None:
+    """Remake the views per participant when the tables are a study's and a view is not
+    (a one-person database just made a study, or views made before views were per
+    participant); the caller's transaction makes it all or nothing."""
+    if not views_by_account(conn) or _with_account(conn, VIEWS) == len(VIEWS):
+        return
+    for statement in view_statements("postgresql", study=True):
+        conn.execute(statement)
+
+
+def _with_account(conn: Any, relations: tuple[str, ...]) -> int:
+    """How many of these tables or views exist with an `account` column."""
+    row = conn.execute(
+        "SELECT count(*) FROM unnest(%s::text[]) AS r(name) JOIN pg_attribute a "
+        "ON a.attrelid = to_regclass(r.name) AND a.attname = %s AND NOT a.attisdropped",
+        ([quote(name) for name in relations], ACCOUNT),
+    ).fetchone()
+    return int(row[0])

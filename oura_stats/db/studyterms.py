@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from oura_stats.errors import ConfigError
 
+ACCOUNT = "account"  # a study's participant column, first in every data table's key
 SOLE_ACCOUNT = "default"  # a one-person database's rows (a study names each participant)
 NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,62}")
 INVITE_DAYS = 7.0
