@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from conftest import TODAY, Workspace, fetch
+from test_cohort import make_study
 
 from oura_stats.demo.server import FakeOura
 
@@ -28,8 +29,16 @@ def queries() -> list[tuple[str, str]]:
     ]
 
 
-def plain(sql: str, start: dt.datetime, end: dt.datetime) -> str:
-    """The query with Grafana's macros replaced by plain time bounds."""
+def variable_query() -> str:
+    dashboard = json.loads(DASHBOARD.read_text(encoding="utf-8"))
+    (participant,) = dashboard["templating"]["list"]
+    assert participant["name"] == "participant"
+    return str(participant["query"])
+
+
+def plain(sql: str, start: dt.datetime, end: dt.datetime, participant: str = "default") -> str:
+    """The query with Grafana's macros and the `participant` variable replaced."""
+    sql = sql.replace("$participant", participant)
     bounds = f"'{start.isoformat()}' AND '{end.isoformat()}'"
     sql = re.sub(r"\$__timeFilter\(([^)]+)\)", rf"\1 BETWEEN {bounds}", sql)
     sql = sql.replace("$__timeFrom()", f"'{start.isoformat()}'")
@@ -51,9 +60,39 @@ def test_every_dashboard_query_returns_rows_after_a_fetch(
     found = queries()
     assert len(found) >= 10
     with psycopg.connect(pg_url) as connection:
+        (who,) = connection.execute(variable_query()).fetchall()  # type: ignore[arg-type]
+        assert who == ("default",)  # one person: the variable has one value
         for title, sql in found:
             rows = connection.execute(plain(sql, start, end)).fetchall()  # type: ignore[arg-type]
             assert rows, f"panel {title!r} shows nothing"
+
+
+def test_in_a_study_every_panel_shows_the_chosen_participant_only(pg_url: str) -> None:
+    import psycopg
+
+    for study in make_study(pg_url, 2, days=5):
+        assert study.fetch().returncode == 0
+        end = dt.datetime.combine(TODAY + dt.timedelta(days=1), dt.time(), dt.UTC)
+        start = end - dt.timedelta(days=90)
+        with psycopg.connect(pg_url) as connection:
+            names = connection.execute(variable_query()).fetchall()  # type: ignore[arg-type]
+            assert names == [("p001",), ("p002",)]
+            scores = {}
+            for (name,) in names:
+                for title, sql in queries():
+                    found = connection.execute(plain(sql, start, end, name)).fetchall()  # type: ignore[arg-type]
+                    assert found, f"panel {title!r} shows nothing for {name}"
+                    times = [row[0] for row in found]
+                    assert len(times) == len(set(times)), f"{title!r}: a day twice for {name}"
+                (sql,) = [
+                    sql for title, sql in queries() if "daily\n" in sql and "sleep_score" in sql
+                ]
+                scores[name] = connection.execute(plain(sql, start, end, name)).fetchall()  # type: ignore[arg-type]
+                own = connection.execute(
+                    "SELECT score FROM daily_sleep WHERE account = %s ORDER BY day", (name,)
+                ).fetchall()
+                assert [row[1] for row in scores[name]] == [row[0] for row in own]
+            assert scores["p001"] != scores["p002"]
 
 
 def test_dashboard_covers_the_topics_and_uses_the_provisioned_datasource() -> None:
