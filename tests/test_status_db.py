@@ -1,15 +1,20 @@
-"""`oura-stats status --db postgresql://… --no-csv`: a database-only run's collection
-(state and rows in PostgreSQL, no state file, no CSV) reported as `status` reports files."""
+"""`oura-stats status --db postgresql://… --no-csv` and a `service --no-csv`'s `/health`
+and `/metrics`: a database-only run's collection (state and rows in PostgreSQL, no state
+file, no CSV) reported as they report files."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
+import urllib.request
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from conftest import TODAY, TOKEN, Workspace, fetch, history, one_error_line, run_cli
+from test_health import parse_metrics
+from test_service import ServiceProcess, wait_until_healthy
 
 from oura_stats.demo.server import FakeOura
 
@@ -128,3 +133,30 @@ def test_no_csv_needs_a_postgresql_db_and_a_plain_db_reads_the_files(
     code, document = status_json(*files, "--db", pg_url)  # a mirror: the files are the truth
     assert code == 0
     assert document["categories"]["tag"]["rows"] == len(ws.csv("tag"))
+
+
+def test_a_database_only_service_says_healthy_after_a_round_and_counts_its_rows(
+    pg_url: str, tmp_path: Path
+) -> None:
+    with FakeOura(history(), token=TOKEN, today=TODAY) as api:
+        service = ServiceProcess(api, tmp_path, "--db", pg_url, "--no-csv", "--interval-hours", "1")
+        try:
+            url = service.health_url
+            service.wait_for(r"(^|\s)total: .* all categories ok")
+            assert wait_until_healthy(url)
+            with urllib.request.urlopen(url, timeout=5) as response:
+                health = json.loads(response.read())
+            with urllib.request.urlopen(url.replace("/health", "/metrics"), timeout=5) as answer:
+                samples = parse_metrics(answer.read().decode())
+        finally:
+            service.stop(signal.SIGTERM)
+            service.kill()
+    assert not tmp_path.exists() or list(tmp_path.iterdir()) == []  # no file: all in the db
+    assert health["healthy"] is True
+    with psycopg.connect(pg_url) as conn:
+        (rows,) = conn.execute("SELECT count(*) FROM heartrate").fetchone() or (0,)
+    assert rows > 0
+    assert health["categories"]["heartrate"]["rows"] == rows
+    assert samples[("oura_stats_healthy", "")] == 1
+    assert samples[("oura_stats_category_rows", '{category="heartrate"}')] == rows
+    assert samples[("oura_stats_category_failing", '{category="daily_sleep"}')] == 0

@@ -1,9 +1,10 @@
 """The service's health endpoint: `GET /health` (JSON) and `GET /metrics` (Prometheus text),
 and the current report at `/` and `/report.html` (see `pages`); anything else is 404.
 
-The collection loop publishes a `Snapshot` after each round (state, CSV facts, counters) on a
-`Board`; request handlers only read the latest snapshot, so a scrape never touches the state
-file, takes the run lock or waits for a round. The server runs in a daemon thread.
+The collection loop publishes a `Snapshot` after each round (state, facts of the CSVs or of
+a database-only run's tables, counters) on a `Board`; request handlers only read the latest
+snapshot, so a scrape never touches the state, takes the run lock or waits for a round. The
+server runs in a daemon thread.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from oura_stats.monitor.freshness import OK, Policy, build_view, local_now
 from oura_stats.monitor.metrics import render_metrics
 from oura_stats.monitor.pages import PAGE_PATHS, LivePage, Response
 from oura_stats.monitor.snapshot import Health, Snapshot
-from oura_stats.store.csvfacts import facts_for
-from oura_stats.store.state import State
+from oura_stats.store.records import FileRecords, Records
+from oura_stats.store.state import VERSION
 
 log = logging.getLogger(__name__)
 # What a person must see even with -q: the CLI keeps this logger at INFO.
@@ -47,10 +48,12 @@ class Board:
         policy: Policy,
         *,
         clock: Clock = local_now,
+        records: Records | None = None,
     ) -> None:
+        """`records`: where the state and the rows are read (default: the state file and
+        the CSVs in `output_dir`; a database-only run's database, see `records.py`)."""
         self._categories = categories
-        self._output_dir = output_dir
-        self._state_path = state_path
+        self._records = records or FileRecords(output_dir, state_path)
         self.policy = policy
         self.clock = clock
         self._lock = threading.Lock()
@@ -69,13 +72,16 @@ class Board:
         """Read the state and the CSVs as they are now (before the first round)."""
         self._read(count=False)
 
+    def close(self) -> None:
+        self._records.close()
+
     def _read(self, *, count: bool) -> None:
-        """Read the state file and the CSVs' facts; count the newest run record once."""
+        """Read the state and the stored rows' facts; count the newest run record once."""
         try:
-            state = State.load(self._state_path).snapshot()
-            facts = facts_for(self._categories, self._output_dir, state)
+            state = self._records.state() or {"version": VERSION, "categories": {}, "runs": []}
+            facts = self._records.facts(self._categories, state)
         except (OuraStatsError, OSError) as error:
-            log.warning("health: could not read the state or the CSVs: %s", error)
+            log.warning("health: could not read the state or the stored rows: %s", error)
             self._publish(problem=str(error))  # /health says so (503) until it is readable
             return
         runs = state.get("runs") or []

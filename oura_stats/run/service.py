@@ -25,6 +25,7 @@ from oura_stats.errors import (
 from oura_stats.monitor.freshness import Policy
 from oura_stats.monitor.health import Board, HealthServer
 from oura_stats.monitor.pages import LivePage
+from oura_stats.monitor.records import open_records
 from oura_stats.report.assets import CONTENT_SECURITY_POLICY
 from oura_stats.report.build import make_page
 from oura_stats.run.defaults import DEFAULT_HEALTH_HOST
@@ -62,8 +63,15 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
     server = None
     page = None
     if schedule.health_port is not None:
+        records = open_records(
+            settings.output_dir, settings.state_path, settings.db, no_csv=settings.no_csv
+        )
         board = Board(
-            settings.categories, settings.output_dir, settings.state_path, schedule.policy
+            settings.categories,
+            settings.output_dir,
+            settings.state_path,
+            schedule.policy,
+            records=records,
         )
         board.load()
         page = None if settings.no_csv else LivePage()  # the page is drawn from the CSVs
@@ -90,6 +98,8 @@ def serve(schedule: Schedule, settings: Settings, tokens: TokenProvider) -> int:
     finally:
         if server is not None:
             server.close()
+        if board is not None:
+            board.close()
 
 
 class Rounds:
