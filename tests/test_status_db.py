@@ -16,7 +16,12 @@ from conftest import TODAY, TOKEN, Workspace, fetch, history, one_error_line, ru
 from test_health import parse_metrics
 from test_service import ServiceProcess, wait_until_healthy
 
+from oura_stats.api.categories import select
+from oura_stats.db.target import parse_target
 from oura_stats.demo.server import FakeOura
+from oura_stats.monitor.freshness import Policy
+from oura_stats.monitor.health import Board
+from oura_stats.monitor.records import open_records
 
 CATEGORIES = ["daily_sleep", "heartrate", "tag"]
 
@@ -160,3 +165,43 @@ def test_a_database_only_service_says_healthy_after_a_round_and_counts_its_rows(
     assert samples[("oura_stats_healthy", "")] == 1
     assert samples[("oura_stats_category_rows", '{category="heartrate"}')] == rows
     assert samples[("oura_stats_category_failing", '{category="daily_sleep"}')] == 0
+
+
+def board_on(url: str, clock: list[dt.datetime]) -> Board:
+    records = open_records(Path("unused"), Path("unused.json"), parse_target(url), no_csv=True)
+    return Board(
+        select(CATEGORIES), Path("unused"), Path("unused.json"), Policy(),
+        clock=lambda: clock[0], records=records,
+    )  # fmt: skip
+
+
+def test_the_health_board_of_a_database_only_service_sees_its_data_go_stale(
+    api: FakeOura, pg_url: str
+) -> None:
+    db_only_fetch(api, pg_url)
+    clock = [dt.datetime.now(dt.UTC)]
+    board = board_on(pg_url, clock)
+    try:
+        board.round_started()
+        board.round_finished(0)
+        assert board.health().status_code == 200
+        clock[0] += dt.timedelta(days=3)  # no round since: the newest night is old news
+        health = board.health()
+        assert health.status_code == 503
+        assert {v.name: v.verdict for v in health.view.categories}["daily_sleep"] == "stale"
+    finally:
+        board.close()
+
+
+def test_the_health_board_names_an_unreachable_database_without_its_password() -> None:
+    board = board_on("postgresql://oura:s3cretpw@127.0.0.1:1/oura", [dt.datetime.now(dt.UTC)])
+    try:
+        board.round_started()
+        board.round_finished(0)
+        health = board.health()
+    finally:
+        board.close()
+    assert health.status_code == 503
+    problem = health.snapshot.problem or ""
+    assert "cannot connect to" in problem
+    assert "s3cretpw" not in problem
