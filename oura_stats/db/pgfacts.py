@@ -53,7 +53,7 @@ class PgRecords:
         return (
             f"nothing has been collected in {self._display} yet (no state of a database-only "
             "run there); check --db (it must match the one given to fetch/service --no-csv) "
-            "or run `oura-stats fetch --db … --no-csv` first"
+            "or run `oura-stats fetch --db … --no-csv` first (a study's: status --accounts)"
         )
 
     def stored(self) -> set[str]:
