@@ -58,12 +58,7 @@ class Homes:
 def open_homes(settings: Where) -> Homes:
     if settings.no_csv:
         return _database_homes(settings)
-    try:
-        settings.state_path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ConfigError(
-            f"cannot create the directory of --state-file {settings.state_path}: {error.strerror}"
-        ) from error
+    make_parent(settings.state_path, "--state-file")
     prepare_output_dir(settings.output_dir)  # the lock of the output directory lives there
     if settings.state_path == folder_state(settings.output_dir):
         move_seed_state(settings.output_dir)
@@ -132,13 +127,18 @@ def db_resources(target: Target | None) -> list[Resource]:
     file's directory is created, for the lock file beside it."""
     if target is None or target.path is None:
         return []
+    make_parent(target.path, "--db")
+    return [Resource.file(target.path, "database")]
+
+
+def make_parent(path: Path, option: str) -> None:
+    """Create the directory of `path` (given with `option`), or say why it cannot be."""
     try:
-        target.path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise ConfigError(
-            f"cannot create the directory of --db {target.path}: {error.strerror}"
+            f"cannot create the directory of {option} {path}: {error.strerror}"
         ) from error
-    return [Resource.file(target.path, "database")]
 
 
 def prepare_output_dir(directory: Path) -> None:
