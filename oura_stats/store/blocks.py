@@ -91,11 +91,8 @@ def _in_key_order(
     times (the first key part) never falling, and where two neighbours share a time
     (rare: heart rate from two sources), their whole keys rising.
     """
-    if all(map(operator.le, times, itertools.islice(times, 1, None))):
-        same = map(operator.eq, times, itertools.islice(times, 1, None))
-        ties = itertools.compress(itertools.count(), same)
-        if all(key(rows[i]) < key(rows[i + 1]) for i in ties):
-            return rows
+    if keys_rise(times, lambda i: key(rows[i])):
+        return rows
     rows.sort(key=key)  # stable: of two rows with one key, the later one stays later
     if len(set(map(key, rows))) != len(rows):
         rows = list({key(row): row for row in rows}.values())
@@ -105,11 +102,23 @@ def _in_key_order(
 def _text_parts(rows: list[Values], positions: list[int]) -> bool:
     """Whether these key parts are all text and never empty (the time part, canonical,
     is both)."""
-    for position in positions:
-        values = list(map(operator.itemgetter(position), rows))
-        if set(map(type, values)) != _PLAIN_TEXT or not all(values):  # NumberText: a number
-            return False
-    return True
+    return all(plain_text_part(list(map(operator.itemgetter(p), rows))) for p in positions)
+
+
+def plain_text_part(parts: Sequence[Any]) -> bool:
+    """Whether every value of a key part is plain text, never empty (a NumberText is a
+    number; blocks are read back as text)."""
+    return set(map(type, parts)) == _PLAIN_TEXT and all(parts)
+
+
+def keys_rise(times: Sequence[str], key_of: Callable[[int], Key]) -> bool:
+    """Whether rows are in rising key order, checked with a key only where needed: times
+    (the first key part) never falling, and where two neighbours share a time (rare:
+    heart rate from two sources), their whole keys (`key_of(row index)`) rising."""
+    if not all(map(operator.le, times, itertools.islice(times, 1, None))):
+        return False
+    same = map(operator.eq, times, itertools.islice(times, 1, None))
+    return all(key_of(i) < key_of(i + 1) for i in itertools.compress(itertools.count(), same))
 
 
 def _finite(rows: list[Values]) -> bool:

@@ -69,9 +69,8 @@ class CategoryStore:
         self._buffer: list[Item] = []
         self._buffer_bytes = 0
         self._sequence = 0
-        self._columns: dict[str, None] = dict.fromkeys(category.lead_columns)
-        self._column_set = set(self._columns)
-        self._header = list(self._columns)  # the same, as a list
+        self._header = list(dict.fromkeys(category.lead_columns))  # every column so far
+        self._column_set = set(self._header)  # the same, for membership
         self._latest: dict[Ident, int] = {}  # id-keyed categories only: newest arrival per key
         self.newest_time: str | None = None  # largest time key added this run
         self.oldest_time: str | None = None
@@ -95,7 +94,7 @@ class CategoryStore:
         with self._lock:
             if self._blocks is None:
                 return False
-            page = page_text(documents, self.category.key, tuple(self._columns))
+            page = page_text(documents, self.category.key, tuple(self._header))
             if page is not None:
                 self._sequence += 1
                 self._add_columns(page.header)
@@ -116,7 +115,7 @@ class CategoryStore:
                     return True
             self._sequence += 1
             self._add_columns(block[3])
-            self._blocks.add(block, tuple(self._columns))
+            self._blocks.add(block, tuple(self._header))
             return True
 
     def _keyed(self, documents: list[Document]) -> list[Document] | None:
@@ -185,7 +184,6 @@ class CategoryStore:
     def _add_columns(self, names: Iterable[str]) -> None:
         for name in names:
             if name not in self._column_set:
-                self._columns[name] = None
                 self._column_set.add(name)
                 self._header.append(name)
 
@@ -259,7 +257,7 @@ class CategoryStore:
             yield order, ident, list(map(row.get, header, _EMPTY))
 
     def _write_new_file(self) -> MergeResult:
-        header = list(self._columns)
+        header = list(self._header)
         result = MergeResult(written=True)
         width = len(header)
         with atomic_writer(self.path) as handle:
@@ -276,7 +274,7 @@ class CategoryStore:
     def _write_blocks(self, blocks: BlockBuffer) -> MergeResult:
         assert blocks.oldest is not None and blocks.newest is not None
         self.oldest_time, self.newest_time = blocks.oldest[0], blocks.newest[0]
-        header = list(self._columns)
+        header = list(self._header)
         with atomic_binary_writer(self.path) as handle:
             handle.write(header_bytes(header))
             written = blocks.write(header, self.category.key, handle)
@@ -288,7 +286,7 @@ class CategoryStore:
         if missing:
             raise CsvFormatError(f"{self.path} lacks the key column(s) {', '.join(missing)}")
         known = set(old_header)
-        header = old_header + [column for column in self._columns if column not in known]
+        header = old_header + [column for column in self._header if column not in known]
         lead = list(self.category.lead_columns)
         ours = written_as_we_write(handle)  # else rewrite it whole: LF, no byte order mark
         first_row_width(handle, header_end, len(old_header))

@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from oura_stats.api.decode import NumberText
-from oura_stats.store.blocks import Key
+from oura_stats.store.blocks import Key, keys_rise, plain_text_part
 from oura_stats.store.keys import all_canonical
 from oura_stats.store.names import plain_parts
 
@@ -129,17 +129,9 @@ def _keys_ordered(values: tuple[Any, ...], width: int, offsets: list[int]) -> bo
     times = values[offsets[0] :: width]
     if not all_canonical(times):
         return False
-    for offset in offsets[1:]:
-        parts = values[offset::width]
-        if set(map(type, parts)) != {str} or not all(parts):
-            return False  # a key part missing, or not text (a NumberText is a number)
-    if not all(map(operator.le, times, itertools.islice(times, 1, None))):
-        return False
-    ties = map(operator.eq, times, itertools.islice(times, 1, None))
-    return all(
-        _key_at(values, width, offsets, i) < _key_at(values, width, offsets, i + 1)
-        for i in itertools.compress(itertools.count(), ties)
-    )
+    if not all(plain_text_part(values[offset::width]) for offset in offsets[1:]):
+        return False  # a key part missing, or not text (a NumberText is a number)
+    return keys_rise(times, lambda i: _key_at(values, width, offsets, i))
 
 
 def _key_at(values: tuple[Any, ...], width: int, offsets: list[int], row: int) -> Key:
